@@ -1,0 +1,25 @@
+#include "base/text.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice {
+namespace {
+
+TEST(Text, SuggestsTheNearestNameForATypo) {
+  EXPECT_EQ(DidYouMean("Trian", {"Train", "Evaluate", "Register"}), " (did you mean \"Train\"?)");
+  EXPECT_EQ(DidYouMean("train", {"Train"}), " (did you mean \"Train\"?)");
+}
+
+TEST(Text, SuggestsNothingForAnUnrelatedName) {
+  EXPECT_EQ(DidYouMean("Deploy", {"Train", "Evaluate"}), "");
+}
+
+TEST(Text, EscapesJsonPointerTokens) {
+  EXPECT_EQ(PointerAppend("/Steps/0/Arguments", "a/b~c"), "/Steps/0/Arguments/a~1b~0c");
+  EXPECT_EQ(PointerAppend("/Steps", 3), "/Steps/3");
+}
+
+TEST(Text, QuotesControlCharacters) { EXPECT_EQ(Quote("a\"b\n\x01"), "\"a\\\"b\\n\\u0001\""); }
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,22 @@
+// JSON text <-> `Value`. The only place besides the definition writer that knows JSON syntax.
+// Parsing keeps key order and the integer/float distinction, rejects duplicate keys, and
+// reports syntax errors with line and column. Expression values are written in the form they
+// are read in ({"Get": ...}, {"Std:Join": ...}, {"Std:JsonGet": ...}).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "definition/value.h"
+
+namespace sluice {
+
+// Parses JSON text into plain data (no expression recognition). `where` names the source
+// (a file name) in errors: "pipeline.json:3:14: ...".
+Result<Value> ParseJson(std::string_view text, std::string_view where = "");
+
+// Compact JSON when indent < 0, else pretty-printed with `indent` spaces.
+std::string WriteJson(const Value& value, int indent = -1);
+
+}  // namespace sluice

@@ -1,0 +1,53 @@
+#include "definition/pipeline_definition.h"
+
+namespace sluice {
+
+std::string_view ParameterTypeName(ParameterType type) {
+  switch (type) {
+    case ParameterType::kString: return "String";
+    case ParameterType::kInteger: return "Integer";
+    case ParameterType::kFloat: return "Float";
+    case ParameterType::kBoolean: return "Boolean";
+  }
+  return "String";
+}
+
+std::string_view RetryExceptionTypeName(RetryExceptionType type) {
+  switch (type) {
+    case RetryExceptionType::kStepServiceFault: return "Step.SERVICE_FAULT";
+    case RetryExceptionType::kStepThrottling: return "Step.THROTTLING";
+    case RetryExceptionType::kJobInternalError: return "SageMaker.JOB_INTERNAL_ERROR";
+    case RetryExceptionType::kCapacityError: return "SageMaker.CAPACITY_ERROR";
+    case RetryExceptionType::kResourceLimit: return "SageMaker.RESOURCE_LIMIT";
+    case RetryExceptionType::kEmrResourceLimit: return "Emr.RESOURCE_LIMIT";
+  }
+  return "";
+}
+
+std::optional<size_t> PipelineDefinition::FindStep(std::string_view name) const {
+  auto found = step_index.find(std::string(name));
+  if (found == step_index.end()) return std::nullopt;
+  return found->second;
+}
+
+const ParameterSpec* PipelineDefinition::FindParameter(std::string_view name) const {
+  for (const ParameterSpec& parameter : parameters) {
+    if (parameter.name == name) return &parameter;
+  }
+  return nullptr;
+}
+
+std::vector<std::string_view> PipelineDefinition::StepNames() const {
+  std::vector<std::string_view> names;
+  names.reserve(steps.size());
+  for (const StepSpec& step : steps) names.push_back(step.name);
+  return names;
+}
+
+std::vector<std::string_view> PipelineDefinition::ParameterNames() const {
+  std::vector<std::string_view> names;
+  for (const ParameterSpec& parameter : parameters) names.push_back(parameter.name);
+  return names;
+}
+
+}  // namespace sluice

@@ -1,0 +1,116 @@
+// A pipeline definition exactly as the user wrote it (SageMaker Pipeline Definition JSON,
+// Version 2020-12-01), parsed into typed parts. Steps nested in Condition branches are
+// flattened into `steps`, each once; `if_steps`/`else_steps` and `parent` keep the nesting.
+// Every key is kept: what the model does not interpret is written back unchanged, so
+// `WriteDefinition(ParseDefinition(text))` loses nothing but null-valued keys (which SageMaker
+// treats as absent).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "definition/condition.h"
+#include "definition/step_type.h"
+#include "definition/value.h"
+
+namespace sluice {
+
+enum class ParameterType { kString, kInteger, kFloat, kBoolean };
+std::string_view ParameterTypeName(ParameterType type);
+
+struct ParameterSpec {
+  std::string name;
+  ParameterType type = ParameterType::kString;
+  std::optional<Value> default_value;
+  std::vector<std::string> enum_values;  // String parameters only; empty when unrestricted
+  Value written;                         // the parameter object as written
+  std::string location;
+};
+
+struct CacheConfig {
+  bool is_enabled = false;
+  std::optional<std::chrono::seconds> expire_after;
+};
+
+enum class RetryExceptionType {
+  kStepServiceFault,
+  kStepThrottling,
+  kJobInternalError,
+  kCapacityError,
+  kResourceLimit,
+  kEmrResourceLimit,
+};
+std::string_view RetryExceptionTypeName(RetryExceptionType type);
+
+struct RetryPolicySpec {
+  std::vector<RetryExceptionType> exception_types;
+  int64_t interval_seconds = 1;
+  double backoff_rate = 2.0;
+  std::optional<int64_t> max_attempts;       // retries, not runs; 0 = never retry
+  std::optional<int64_t> expire_after_min;   // 0 = never retry
+  std::string location;
+};
+
+struct PropertyFileSpec {
+  std::string name;
+  std::string output_name;
+  std::string file_path;
+  std::string location;
+};
+
+// A typed output of a Lambda or Callback step.
+struct OutputParameterSpec {
+  std::string name;
+  ParameterType type = ParameterType::kString;
+};
+
+struct StepSpec {
+  std::string name;
+  StepType type = StepType::kPass;
+  // Arguments with expressions parsed. For Condition steps the Conditions, IfSteps and
+  // ElseSteps members hold null here; the typed fields below are the truth for them.
+  Value arguments;
+  std::vector<std::string> depends_on;
+  std::optional<std::string> display_name;
+  std::optional<std::string> description;
+  std::optional<CacheConfig> cache_config;
+  std::vector<RetryPolicySpec> retry_policies;
+  std::vector<PropertyFileSpec> property_files;        // Processing
+  std::vector<OutputParameterSpec> output_parameters;  // Lambda, Callback
+  // Every top-level key of the step object in written order, with expressions parsed. The
+  // writer emits these; "Arguments" holds null (it is written from `arguments`).
+  Value::Map fields;
+
+  std::vector<Condition> conditions;  // Condition steps
+  std::vector<size_t> if_steps;       // indices into PipelineDefinition::steps
+  std::vector<size_t> else_steps;
+  std::optional<size_t> parent;       // the Condition step whose branch holds this step
+  bool is_in_else_branch = false;
+
+  std::string location;  // JSON Pointer, e.g. "/Steps/3/Arguments/IfSteps/0"
+};
+
+struct PipelineDefinition {
+  std::string version;
+  std::vector<ParameterSpec> parameters;
+  std::optional<Value> experiment_config;  // PipelineExperimentConfig (expressions parsed)
+  std::vector<StepSpec> steps;             // flattened, top-level steps first in written order
+  std::vector<size_t> top_level_steps;
+  Value::Map fields;  // every top-level key in written order; "Steps"/"Parameters" hold null
+
+  // nullopt when no step or parameter has that name.
+  std::optional<size_t> FindStep(std::string_view name) const;
+  const ParameterSpec* FindParameter(std::string_view name) const;
+  std::vector<std::string_view> StepNames() const;
+  std::vector<std::string_view> ParameterNames() const;
+
+  // Filled by the parser. Names seen twice map to their first occurrence.
+  std::unordered_map<std::string, size_t> step_index;
+};
+
+}  // namespace sluice
