@@ -59,15 +59,20 @@ std::string PointerAppend(std::string_view pointer, size_t index) {
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
+  // Optimal string alignment: a swap of two neighbouring characters ("Trian") costs one edit.
+  std::vector<size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     current[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       const size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
       current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        current[j] = std::min(current[j], before[j - 2] + 1);
+      }
     }
-    std::swap(previous, current);
+    before.swap(previous);
+    previous.swap(current);
   }
   return previous[b.size()];
 }
@@ -85,7 +90,7 @@ std::optional<std::string> ClosestName(std::string_view name,
                                        const std::vector<std::string_view>& candidates) {
   // Long names are compared only when their lengths are close, which keeps this cheap for
   // definitions with thousands of steps.
-  const size_t limit = std::max<size_t>(1, name.size() / 3);
+  const size_t limit = std::max<size_t>(1, (name.size() + 1) / 3);
   std::optional<std::string> best;
   size_t best_distance = limit + 1;
   for (std::string_view candidate : candidates) {

@@ -10,6 +10,12 @@ TEST(Text, SuggestsTheNearestNameForATypo) {
   EXPECT_EQ(DidYouMean("train", {"Train"}), " (did you mean \"Train\"?)");
 }
 
+TEST(Text, CountsASwapOfNeighboursAsOneEdit) {
+  EXPECT_EQ(EditDistance("Trian", "Train"), 1u);
+  EXPECT_EQ(EditDistance("abc", "abc"), 0u);
+  EXPECT_EQ(EditDistance("", "abc"), 3u);
+}
+
 TEST(Text, SuggestsNothingForAnUnrelatedName) {
   EXPECT_EQ(DidYouMean("Deploy", {"Train", "Evaluate"}), "");
 }

@@ -42,9 +42,10 @@ class ValueBuilder : public nlohmann::json_sax<nlohmann::json> {
   bool end_object() override { return Close(); }
   bool start_array(std::size_t) override { return Open(Value::EmptyList()); }
   bool end_array() override { return Close(); }
-  bool parse_error(std::size_t position, const std::string&,
+  bool parse_error(std::size_t position, const std::string& last_token,
                    const nlohmann::detail::exception& error) override {
-    error_position_ = position;
+    // Point at the start of the offending token, where a reader looks for the mistake.
+    error_position_ = position >= last_token.size() ? position - last_token.size() + 1 : position;
     syntax_error_ = error.what();
     return false;
   }

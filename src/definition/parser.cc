@@ -675,10 +675,10 @@ class DefinitionParser {
 Result<PipelineDefinition, Errors> ParseDefinition(std::string_view text, Errors* warnings) {
   Result<Value> document = ParseJson(text);
   if (!document) return Errors{document.error()};
-  return ParseDefinition(*document, warnings);
+  return ParseDefinitionDocument(*document, warnings);
 }
 
-Result<PipelineDefinition, Errors> ParseDefinition(const Value& document, Errors* warnings) {
+Result<PipelineDefinition, Errors> ParseDefinitionDocument(const Value& document, Errors* warnings) {
   Errors ignored;
   return DefinitionParser(warnings != nullptr ? *warnings : ignored).Parse(document);
 }

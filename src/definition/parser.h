@@ -16,6 +16,7 @@ inline constexpr size_t kMaxDefinitionSize = 1'048'576;
 
 // Problems SageMaker would accept but that are probably mistakes go to `warnings`.
 Result<PipelineDefinition, Errors> ParseDefinition(std::string_view text, Errors* warnings = nullptr);
-Result<PipelineDefinition, Errors> ParseDefinition(const Value& document, Errors* warnings = nullptr);
+Result<PipelineDefinition, Errors> ParseDefinitionDocument(const Value& document,
+                                                           Errors* warnings = nullptr);
 
 }  // namespace sluice
