@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 python3 scripts/check_layering.py
+scripts/check-format.sh
 
 cmake --preset asan
 cmake --build --preset asan

@@ -1,11 +1,11 @@
 #include "base/duration.h"
 
+#include "base/text.h"
+
 #include <cctype>
 #include <cstdint>
 #include <limits>
 #include <string>
-
-#include "base/text.h"
 
 namespace sluice {
 namespace {
@@ -48,13 +48,26 @@ Result<std::chrono::seconds> ParseIsoDuration(std::string_view text) {
     rest.remove_prefix(1);
     int64_t unit_seconds = 0;
     switch (unit) {
-      case 'Y': unit_seconds = 365 * kDay; break;
-      case 'W': unit_seconds = 7 * kDay; break;
-      case 'D': unit_seconds = kDay; break;
-      case 'H': unit_seconds = 3600; break;
-      case 'S': unit_seconds = 1; break;
-      case 'M': unit_seconds = in_time_part ? 60 : 30 * kDay; break;
-      default: return BadDuration(text, std::string("unknown unit \"") + unit + "\"");
+      case 'Y':
+        unit_seconds = 365 * kDay;
+        break;
+      case 'W':
+        unit_seconds = 7 * kDay;
+        break;
+      case 'D':
+        unit_seconds = kDay;
+        break;
+      case 'H':
+        unit_seconds = 3600;
+        break;
+      case 'S':
+        unit_seconds = 1;
+        break;
+      case 'M':
+        unit_seconds = in_time_part ? 60 : 30 * kDay;
+        break;
+      default:
+        return BadDuration(text, std::string("unknown unit \"") + unit + "\"");
     }
     if (amount > (std::numeric_limits<int64_t>::max() - total) / unit_seconds) {
       return BadDuration(text, "the duration is too long");

@@ -4,10 +4,10 @@
 // and after it minutes. Months count as 30 days and years as 365 days.
 #pragma once
 
+#include "base/result.h"
+
 #include <chrono>
 #include <string_view>
-
-#include "base/result.h"
 
 namespace sluice {
 

@@ -1,13 +1,13 @@
-#include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <sstream>
-
 #include "cli/commands.h"
 #include "cli/graph_format.h"
 #include "definition/json.h"
 #include "definition/writer.h"
 #include "graph/compiled_pipeline.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 
 namespace sluice {
 namespace {
@@ -38,7 +38,8 @@ Value ErrorsToValue(const Errors& errors) {
 }
 
 void PrintDiagnostics(const std::string& file, const CompileOutcome& outcome) {
-  for (const Error& error : outcome.errors) std::cerr << file << ": error: " << error.ToString() << "\n";
+  for (const Error& error : outcome.errors)
+    std::cerr << file << ": error: " << error.ToString() << "\n";
   for (const Error& error : outcome.warnings) {
     std::cerr << file << ": warning: " << error.ToString() << "\n";
   }
@@ -96,9 +97,15 @@ int RunGraph(const std::string& file, GraphFormat format) {
   auto pipeline = Load(file, status);
   if (!pipeline) return status;
   switch (format) {
-    case GraphFormat::kText: std::cout << FormatGraphAsText(*pipeline); break;
-    case GraphFormat::kDot: std::cout << FormatGraphAsDot(*pipeline); break;
-    case GraphFormat::kMermaid: std::cout << FormatGraphAsMermaid(*pipeline); break;
+    case GraphFormat::kText:
+      std::cout << FormatGraphAsText(*pipeline);
+      break;
+    case GraphFormat::kDot:
+      std::cout << FormatGraphAsDot(*pipeline);
+      break;
+    case GraphFormat::kMermaid:
+      std::cout << FormatGraphAsMermaid(*pipeline);
+      break;
   }
   return 0;
 }

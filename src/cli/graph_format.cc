@@ -1,9 +1,9 @@
 #include "cli/graph_format.h"
 
-#include <functional>
-
 #include "base/text.h"
 #include "graph/compiled_pipeline.h"
+
+#include <functional>
 
 namespace sluice {
 namespace {
@@ -15,10 +15,14 @@ std::string Label(const CompiledPipeline& pipeline, size_t step) {
 
 std::string EdgePrefix(EdgeKind kind) {
   switch (kind) {
-    case EdgeKind::kIfBranch: return "[if] ";
-    case EdgeKind::kElseBranch: return "[else] ";
-    case EdgeKind::kOrder: return "[after] ";
-    case EdgeKind::kData: return "";
+    case EdgeKind::kIfBranch:
+      return "[if] ";
+    case EdgeKind::kElseBranch:
+      return "[else] ";
+    case EdgeKind::kOrder:
+      return "[after] ";
+    case EdgeKind::kData:
+      return "";
   }
   return "";
 }
@@ -43,8 +47,7 @@ std::string FormatGraphAsText(const CompiledPipeline& pipeline) {
         out += "\n";
         shown[step] = true;
         auto children = dag.Downstream(step);
-        const std::string child_indent =
-            is_root ? "" : indent + (branch == "└─ " ? "   " : "│  ");
+        const std::string child_indent = is_root ? "" : indent + (branch == "└─ " ? "   " : "│  ");
         for (size_t i = 0; i < children.size(); ++i) {
           const bool is_last = i + 1 == children.size();
           print(children[i].to, child_indent, is_last ? "└─ " : "├─ ", children[i].kind, false);
@@ -64,10 +67,17 @@ std::string FormatGraphAsDot(const CompiledPipeline& pipeline) {
     for (const Edge& edge : dag.Downstream(step)) {
       out += "  " + NodeId(edge.from) + " -> " + NodeId(edge.to);
       switch (edge.kind) {
-        case EdgeKind::kData: break;
-        case EdgeKind::kOrder: out += " [style=dashed]"; break;
-        case EdgeKind::kIfBranch: out += " [label=\"if\", color=darkgreen]"; break;
-        case EdgeKind::kElseBranch: out += " [label=\"else\", color=firebrick]"; break;
+        case EdgeKind::kData:
+          break;
+        case EdgeKind::kOrder:
+          out += " [style=dashed]";
+          break;
+        case EdgeKind::kIfBranch:
+          out += " [label=\"if\", color=darkgreen]";
+          break;
+        case EdgeKind::kElseBranch:
+          out += " [label=\"else\", color=firebrick]";
+          break;
       }
       out += ";\n";
     }
@@ -89,10 +99,18 @@ std::string FormatGraphAsMermaid(const CompiledPipeline& pipeline) {
     for (const Edge& edge : dag.Downstream(step)) {
       out += "  " + NodeId(edge.from);
       switch (edge.kind) {
-        case EdgeKind::kData: out += " --> "; break;
-        case EdgeKind::kOrder: out += " -.-> "; break;
-        case EdgeKind::kIfBranch: out += " -->|if| "; break;
-        case EdgeKind::kElseBranch: out += " -->|else| "; break;
+        case EdgeKind::kData:
+          out += " --> ";
+          break;
+        case EdgeKind::kOrder:
+          out += " -.-> ";
+          break;
+        case EdgeKind::kIfBranch:
+          out += " -->|if| ";
+          break;
+        case EdgeKind::kElseBranch:
+          out += " -->|else| ";
+          break;
       }
       out += NodeId(edge.to) + "\n";
     }

@@ -1,11 +1,11 @@
 // The `sluice` command line: the subcommand table. This is the composition root, the only
 // place that names concrete implementations.
+#include "cli/commands.h"
+
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <map>
-
-#include "cli/commands.h"
 
 int main(int argc, char** argv) {
   using sluice::GraphFormat;
@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   std::string validate_file;
   OutputFormat validate_format = OutputFormat::kText;
   auto* validate = app.add_subcommand("validate", "Check a pipeline definition; exit 2 on errors");
-  validate->add_option("FILE", validate_file, "Definition JSON file (- for standard input)")->required();
+  validate->add_option("FILE", validate_file, "Definition JSON file (- for standard input)")
+      ->required();
   validate->add_option("--output", validate_format, "text or json")
       ->transform(CLI::CheckedTransformer(std::map<std::string, OutputFormat>{
           {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}}));
@@ -29,16 +30,20 @@ int main(int argc, char** argv) {
   auto* graph = app.add_subcommand("graph", "Show the step DAG of a pipeline definition");
   graph->add_option("FILE", graph_file, "Definition JSON file (- for standard input)")->required();
   graph->add_option("--format", graph_format, "text, dot or mermaid")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, GraphFormat>{
-          {"text", GraphFormat::kText}, {"dot", GraphFormat::kDot}, {"mermaid", GraphFormat::kMermaid}}));
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, GraphFormat>{{"text", GraphFormat::kText},
+                                             {"dot", GraphFormat::kDot},
+                                             {"mermaid", GraphFormat::kMermaid}}));
   graph->callback([&] { status = sluice::RunGraph(graph_file, graph_format); });
 
   auto* definition = app.add_subcommand("definition", "Work with pipeline definitions");
   definition->require_subcommand(1);
   std::string normalize_file;
   auto* normalize = definition->add_subcommand(
-      "normalize", "Print the definition as Sluice reads it (stable: normalizing twice changes nothing)");
-  normalize->add_option("FILE", normalize_file, "Definition JSON file (- for standard input)")->required();
+      "normalize",
+      "Print the definition as Sluice reads it (stable: normalizing twice changes nothing)");
+  normalize->add_option("FILE", normalize_file, "Definition JSON file (- for standard input)")
+      ->required();
   normalize->callback([&] { status = sluice::RunNormalize(normalize_file); });
 
   try {

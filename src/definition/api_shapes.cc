@@ -65,11 +65,21 @@ class ShapeIndex {
       return type;
     }
     switch (code[0]) {
-      case 'i': type.kind = ApiType::Kind::kInteger; break;
-      case 'f': type.kind = ApiType::Kind::kFloat; break;
-      case 'b': type.kind = ApiType::Kind::kBoolean; break;
-      case 't': type.kind = ApiType::Kind::kTimestamp; break;
-      default: type.kind = ApiType::Kind::kString; break;
+      case 'i':
+        type.kind = ApiType::Kind::kInteger;
+        break;
+      case 'f':
+        type.kind = ApiType::Kind::kFloat;
+        break;
+      case 'b':
+        type.kind = ApiType::Kind::kBoolean;
+        break;
+      case 't':
+        type.kind = ApiType::Kind::kTimestamp;
+        break;
+      default:
+        type.kind = ApiType::Kind::kString;
+        break;
     }
     if (code.size() > 2 && code[1] == '{') {
       std::string_view values = code.substr(2, code.size() - 3);
@@ -110,13 +120,20 @@ const ApiShape* FindApiShape(std::string_view name) { return Index().Find(name);
 
 std::string DescribeApiType(const ApiType& type) {
   switch (type.kind) {
-    case ApiType::Kind::kStructure: return "an object";
-    case ApiType::Kind::kList: return "a list";
-    case ApiType::Kind::kMap: return "an object";
-    case ApiType::Kind::kInteger: return "an integer";
-    case ApiType::Kind::kFloat: return "a number";
-    case ApiType::Kind::kBoolean: return "a boolean";
-    case ApiType::Kind::kTimestamp: return "a timestamp";
+    case ApiType::Kind::kStructure:
+      return "an object";
+    case ApiType::Kind::kList:
+      return "a list";
+    case ApiType::Kind::kMap:
+      return "an object";
+    case ApiType::Kind::kInteger:
+      return "an integer";
+    case ApiType::Kind::kFloat:
+      return "a number";
+    case ApiType::Kind::kBoolean:
+      return "a boolean";
+    case ApiType::Kind::kTimestamp:
+      return "a timestamp";
     case ApiType::Kind::kString: {
       if (type.enum_values.empty()) return "a string";
       std::string text = "one of ";

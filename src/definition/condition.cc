@@ -1,10 +1,10 @@
 #include "definition/condition.h"
 
-#include <algorithm>
-
 #include "base/text.h"
 #include "definition/expression.h"
 #include "definition/expression_parser.h"
+
+#include <algorithm>
 
 namespace sluice {
 namespace {
@@ -19,7 +19,9 @@ const std::vector<TypeInfo>& Types() {
   static const std::vector<TypeInfo> types = {
       {"Equals", ConditionType::kEquals, {"Type", "LeftValue", "RightValue"}},
       {"GreaterThan", ConditionType::kGreaterThan, {"Type", "LeftValue", "RightValue"}},
-      {"GreaterThanOrEqualTo", ConditionType::kGreaterThanOrEqualTo, {"Type", "LeftValue", "RightValue"}},
+      {"GreaterThanOrEqualTo",
+       ConditionType::kGreaterThanOrEqualTo,
+       {"Type", "LeftValue", "RightValue"}},
       {"LessThan", ConditionType::kLessThan, {"Type", "LeftValue", "RightValue"}},
       {"LessThanOrEqualTo", ConditionType::kLessThanOrEqualTo, {"Type", "LeftValue", "RightValue"}},
       {"In", ConditionType::kIn, {"Type", "QueryValue", "Values"}},
@@ -41,10 +43,10 @@ bool IsOperand(const Value& value) {
 }
 
 Error Unsupported(const Condition& condition, const Value& left, const Value& right) {
-  return InvalidArgument(condition.location,
-                         "Condition of type [" + std::string(ConditionTypeName(condition.type)) +
-                             "] not supported between " + left.Describe() + " and " +
-                             right.Describe());
+  return InvalidArgument(condition.location, "Condition of type [" +
+                                                 std::string(ConditionTypeName(condition.type)) +
+                                                 "] not supported between " + left.Describe() +
+                                                 " and " + right.Describe());
 }
 
 // -1, 0 or 1; nullopt when the operands cannot be ordered.
@@ -84,9 +86,11 @@ std::optional<Condition> ParseCondition(const Value& raw, const std::string& poi
   const Value* type_value = raw.Find("Type");
   std::vector<std::string_view> names;
   for (const TypeInfo& info : Types()) names.push_back(info.name);
-  const std::string type_list = "Equals, GreaterThan, GreaterThanOrEqualTo, LessThan, "
-                                "LessThanOrEqualTo, In, Not or Or";
-  if (type_value == nullptr) return fail(pointer, "condition has no \"Type\" (expected " + type_list + ")");
+  const std::string type_list =
+      "Equals, GreaterThan, GreaterThanOrEqualTo, LessThan, "
+      "LessThanOrEqualTo, In, Not or Or";
+  if (type_value == nullptr)
+    return fail(pointer, "condition has no \"Type\" (expected " + type_list + ")");
   if (!type_value->is_string()) {
     return fail(PointerAppend(pointer, "Type"),
                 "expected a condition type string, got " + type_value->Describe());
@@ -117,8 +121,8 @@ std::optional<Condition> ParseCondition(const Value& raw, const std::string& poi
     const Value* value = raw.Find(key);
     const std::string where = PointerAppend(pointer, key);
     if (value == nullptr) {
-      fail(pointer, "condition of type " + std::string(info->name) + " needs \"" +
-                        std::string(key) + "\"");
+      fail(pointer,
+           "condition of type " + std::string(info->name) + " needs \"" + std::string(key) + "\"");
       ok = false;
       return;
     }
@@ -127,14 +131,16 @@ std::optional<Condition> ParseCondition(const Value& raw, const std::string& poi
     if (errors.size() != errors_before) {
       ok = false;
     } else if (!IsOperand(out)) {
-      fail(where, "expected a string, number, boolean or pipeline variable, got " +
-                      value->Describe());
+      fail(where,
+           "expected a string, number, boolean or pipeline variable, got " + value->Describe());
       ok = false;
     }
   };
   switch (info->type) {
-    case ConditionType::kEquals: case ConditionType::kGreaterThan:
-    case ConditionType::kGreaterThanOrEqualTo: case ConditionType::kLessThan:
+    case ConditionType::kEquals:
+    case ConditionType::kGreaterThan:
+    case ConditionType::kGreaterThanOrEqualTo:
+    case ConditionType::kLessThan:
     case ConditionType::kLessThanOrEqualTo:
       operand("LeftValue", condition.left);
       operand("RightValue", condition.right);
@@ -156,8 +162,10 @@ std::optional<Condition> ParseCondition(const Value& raw, const std::string& poi
         if (errors.size() != errors_before) {
           ok = false;
         } else if (!IsOperand(item)) {
-          fail(PointerAppend(where, i), "expected a string, number, boolean or pipeline "
-                                        "variable, got " + values->as_list()[i].Describe());
+          fail(PointerAppend(where, i),
+               "expected a string, number, boolean or pipeline "
+               "variable, got " +
+                   values->as_list()[i].Describe());
           ok = false;
         }
         condition.values.push_back(std::move(item));
@@ -208,8 +216,10 @@ Value ConditionToValue(const Condition& condition) {
   Value result = Value::EmptyMap();
   result.Set("Type", std::string(ConditionTypeName(condition.type)));
   switch (condition.type) {
-    case ConditionType::kEquals: case ConditionType::kGreaterThan:
-    case ConditionType::kGreaterThanOrEqualTo: case ConditionType::kLessThan:
+    case ConditionType::kEquals:
+    case ConditionType::kGreaterThan:
+    case ConditionType::kGreaterThanOrEqualTo:
+    case ConditionType::kLessThan:
     case ConditionType::kLessThanOrEqualTo:
       result.Set("LeftValue", condition.left);
       result.Set("RightValue", condition.right);
@@ -262,9 +272,12 @@ Result<bool> EvaluateCondition(const Condition& condition, const EvaluationScope
       }
       return false;
     }
-    case ConditionType::kEquals: case ConditionType::kGreaterThan:
-    case ConditionType::kGreaterThanOrEqualTo: case ConditionType::kLessThan:
-    case ConditionType::kLessThanOrEqualTo: break;
+    case ConditionType::kEquals:
+    case ConditionType::kGreaterThan:
+    case ConditionType::kGreaterThanOrEqualTo:
+    case ConditionType::kLessThan:
+    case ConditionType::kLessThanOrEqualTo:
+      break;
   }
   Result<Value> left = Resolve(condition.left, scope);
   if (!left) return left.error();
@@ -278,12 +291,19 @@ Result<bool> EvaluateCondition(const Condition& condition, const EvaluationScope
   auto order = Compare(*left, *right);
   if (!order) return Unsupported(condition, *left, *right);
   switch (condition.type) {
-    case ConditionType::kGreaterThan: return *order > 0;
-    case ConditionType::kGreaterThanOrEqualTo: return *order >= 0;
-    case ConditionType::kLessThan: return *order < 0;
-    case ConditionType::kLessThanOrEqualTo: return *order <= 0;
-    case ConditionType::kEquals: case ConditionType::kIn: case ConditionType::kNot:
-    case ConditionType::kOr: break;
+    case ConditionType::kGreaterThan:
+      return *order > 0;
+    case ConditionType::kGreaterThanOrEqualTo:
+      return *order >= 0;
+    case ConditionType::kLessThan:
+      return *order < 0;
+    case ConditionType::kLessThanOrEqualTo:
+      return *order <= 0;
+    case ConditionType::kEquals:
+    case ConditionType::kIn:
+    case ConditionType::kNot:
+    case ConditionType::kOr:
+      break;
   }
   return false;
 }

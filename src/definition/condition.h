@@ -7,14 +7,14 @@
 // only for equality; comparing values of different types fails the condition with a reason.
 #pragma once
 
+#include "base/result.h"
+#include "definition/value.h"
+
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "base/result.h"
-#include "definition/value.h"
 
 namespace sluice {
 

@@ -1,9 +1,9 @@
 #include "definition/condition.h"
 
-#include <gtest/gtest.h>
-
 #include "definition/json.h"
 #include "definition/testing/map_scope.h"
+
+#include <gtest/gtest.h>
 
 namespace sluice {
 namespace {
@@ -11,7 +11,9 @@ namespace {
 class ConditionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    scope_.parameters = {{"Count", Value(3)}, {"Threshold", Value(0.5)}, {"Mode", Value("full")},
+    scope_.parameters = {{"Count", Value(3)},
+                         {"Threshold", Value(0.5)},
+                         {"Mode", Value("full")},
                          {"Flag", Value(true)}};
     scope_.property_files["Eval/Metrics"] = *ParseJson(R"({"mse": 4.2, "label": "cat"})");
   }
@@ -34,10 +36,14 @@ class ConditionTest : public ::testing::Test {
 };
 
 TEST_F(ConditionTest, ComparesNumbersAcrossIntegersAndFloats) {
-  EXPECT_TRUE(*Evaluate(R"({"Type": "GreaterThan", "LeftValue": {"Get": "Parameters.Count"}, "RightValue": 2.5})"));
-  EXPECT_TRUE(*Evaluate(R"({"Type": "LessThanOrEqualTo", "LeftValue": 3.0, "RightValue": {"Get": "Parameters.Count"}})"));
-  EXPECT_FALSE(*Evaluate(R"({"Type": "LessThan", "LeftValue": {"Get": "Parameters.Threshold"}, "RightValue": 0.5})"));
-  EXPECT_TRUE(*Evaluate(R"({"Type": "GreaterThanOrEqualTo", "LeftValue": 0.5, "RightValue": {"Get": "Parameters.Threshold"}})"));
+  EXPECT_TRUE(*Evaluate(
+      R"({"Type": "GreaterThan", "LeftValue": {"Get": "Parameters.Count"}, "RightValue": 2.5})"));
+  EXPECT_TRUE(*Evaluate(
+      R"({"Type": "LessThanOrEqualTo", "LeftValue": 3.0, "RightValue": {"Get": "Parameters.Count"}})"));
+  EXPECT_FALSE(*Evaluate(
+      R"({"Type": "LessThan", "LeftValue": {"Get": "Parameters.Threshold"}, "RightValue": 0.5})"));
+  EXPECT_TRUE(*Evaluate(
+      R"({"Type": "GreaterThanOrEqualTo", "LeftValue": 0.5, "RightValue": {"Get": "Parameters.Threshold"}})"));
   EXPECT_TRUE(*Evaluate(R"({"Type": "Equals", "LeftValue": 3, "RightValue": 3.0})"));
 }
 
@@ -53,16 +59,19 @@ TEST_F(ConditionTest, ReadsPropertyFilesThroughJsonGet) {
 }
 
 TEST_F(ConditionTest, NotOrAndInCombine) {
-  EXPECT_TRUE(*Evaluate(R"({"Type": "Not", "Condition": {"Type": "Equals", "LeftValue": {"Get": "Parameters.Mode"}, "RightValue": "none"}})"));
+  EXPECT_TRUE(*Evaluate(
+      R"({"Type": "Not", "Condition": {"Type": "Equals", "LeftValue": {"Get": "Parameters.Mode"}, "RightValue": "none"}})"));
   EXPECT_TRUE(*Evaluate(R"({"Type": "Or", "Conditions": [
       {"Type": "Equals", "LeftValue": 1, "RightValue": 2},
       {"Type": "In", "QueryValue": {"Get": "Parameters.Mode"}, "Values": ["quick", "full"]}]})"));
   EXPECT_FALSE(*Evaluate(R"({"Type": "In", "QueryValue": 3, "Values": ["3", 4]})"));
-  EXPECT_TRUE(*Evaluate(R"({"Type": "Equals", "LeftValue": {"Get": "Parameters.Flag"}, "RightValue": true})"));
+  EXPECT_TRUE(*Evaluate(
+      R"({"Type": "Equals", "LeftValue": {"Get": "Parameters.Flag"}, "RightValue": true})"));
 }
 
 TEST_F(ConditionTest, ComparingDifferentTypesFailsTheCondition) {
-  Result<bool> result = Evaluate(R"({"Type": "Equals", "LeftValue": {"Get": "Parameters.Mode"}, "RightValue": 1})");
+  Result<bool> result =
+      Evaluate(R"({"Type": "Equals", "LeftValue": {"Get": "Parameters.Mode"}, "RightValue": 1})");
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().ToString(),
             "/Conditions/0: Condition of type [Equals] not supported between string \"full\" and "
@@ -101,7 +110,8 @@ TEST_F(ConditionTest, RejectsUnknownTypesAndKeysWithSuggestions) {
   errors = ParseErrors(R"({"Type": "LessThan", "LeftValue": [1]})");
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].ToString(),
-            "/Conditions/0/LeftValue: expected a string, number, boolean or pipeline variable, got a list");
+            "/Conditions/0/LeftValue: expected a string, number, boolean or pipeline variable, got "
+            "a list");
   EXPECT_EQ(errors[1].ToString(), "/Conditions/0: condition of type LessThan needs \"RightValue\"");
 }
 

@@ -12,8 +12,10 @@ Error At(const std::string& location, Error error) {
 
 Result<Value> EvaluateReference(const Reference& reference, const EvaluationScope& scope) {
   switch (reference.root) {
-    case Reference::Root::kParameter: return scope.ParameterValue(reference.name);
-    case Reference::Root::kExecution: return scope.ExecutionVariable(reference.name);
+    case Reference::Root::kParameter:
+      return scope.ParameterValue(reference.name);
+    case Reference::Root::kExecution:
+      return scope.ExecutionVariable(reference.name);
     case Reference::Root::kPipelineExperimentConfig:
       return scope.PipelineExperimentConfigValue(reference.name);
     case Reference::Root::kStep: {
@@ -21,8 +23,8 @@ Result<Value> EvaluateReference(const Reference& reference, const EvaluationScop
       if (!properties) return properties.error();
       Result<Value> found = LookUpPath(*properties, reference.path);
       if (!found) {
-        return NotFound("", "property " + Quote(reference.text) + " is undefined: " +
-                                found.error().message);
+        return NotFound(
+            "", "property " + Quote(reference.text) + " is undefined: " + found.error().message);
       }
       return found;
     }
@@ -114,9 +116,15 @@ void ForEachReference(const Value& value, const std::function<void(const Referen
     case Value::Kind::kMap:
       for (const Member& member : value.as_map()) ForEachReference(member.value, visit);
       return;
-    case Value::Kind::kExpression: ForEachReference(value.as_expression(), visit); return;
-    case Value::Kind::kNull: case Value::Kind::kBoolean: case Value::Kind::kInteger:
-    case Value::Kind::kFloat: case Value::Kind::kString: return;
+    case Value::Kind::kExpression:
+      ForEachReference(value.as_expression(), visit);
+      return;
+    case Value::Kind::kNull:
+    case Value::Kind::kBoolean:
+    case Value::Kind::kInteger:
+    case Value::Kind::kFloat:
+    case Value::Kind::kString:
+      return;
   }
 }
 
@@ -151,7 +159,8 @@ Result<Value> Evaluate(const Expression& expression, const EvaluationScope& scop
 
 Result<Value> Resolve(const Value& value, const EvaluationScope& scope) {
   switch (value.kind()) {
-    case Value::Kind::kExpression: return Evaluate(value.as_expression(), scope);
+    case Value::Kind::kExpression:
+      return Evaluate(value.as_expression(), scope);
     case Value::Kind::kList: {
       Value::List resolved;
       resolved.reserve(value.as_list().size());
@@ -173,8 +182,12 @@ Result<Value> Resolve(const Value& value, const EvaluationScope& scope) {
       }
       return Value(std::move(resolved));
     }
-    case Value::Kind::kNull: case Value::Kind::kBoolean: case Value::Kind::kInteger:
-    case Value::Kind::kFloat: case Value::Kind::kString: return value;
+    case Value::Kind::kNull:
+    case Value::Kind::kBoolean:
+    case Value::Kind::kInteger:
+    case Value::Kind::kFloat:
+    case Value::Kind::kString:
+      return value;
   }
   return value;
 }

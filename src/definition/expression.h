@@ -7,6 +7,10 @@
 // Evaluation asks an `EvaluationScope` for the values the expression refers to.
 #pragma once
 
+#include "base/result.h"
+#include "definition/property_path.h"
+#include "definition/value.h"
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,10 +18,6 @@
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include "base/result.h"
-#include "definition/property_path.h"
-#include "definition/value.h"
 
 namespace sluice {
 
@@ -50,7 +50,8 @@ struct JsonGetExpression {
 class Expression {
  public:
   using Node = std::variant<Reference, JoinExpression, JsonGetExpression>;
-  Expression(Node node, std::string location) : node_(std::move(node)), location_(std::move(location)) {}
+  Expression(Node node, std::string location)
+      : node_(std::move(node)), location_(std::move(location)) {}
 
   const Node& node() const { return node_; }
   // JSON Pointer of the expression object in its definition.

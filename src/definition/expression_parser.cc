@@ -1,11 +1,11 @@
 #include "definition/expression_parser.h"
 
+#include "base/text.h"
+#include "definition/expression.h"
+
 #include <algorithm>
 #include <memory>
 #include <optional>
-
-#include "base/text.h"
-#include "definition/expression.h"
 
 namespace sluice {
 namespace {
@@ -39,20 +39,27 @@ class Parser {
             return raw;
           }
           if (key.rfind("Std:", 0) == 0) {
-            Fail(pointer, "unknown function " + Quote(key) + " (expected one of Get, Std:Join, "
-                          "Std:JsonGet" + DidYouMean(key, kFunctions) + ")");
+            Fail(pointer, "unknown function " + Quote(key) +
+                              " (expected one of Get, Std:Join, "
+                              "Std:JsonGet" +
+                              DidYouMean(key, kFunctions) + ")");
             return raw;
           }
         }
         Value::Map members;
         members.reserve(map.size());
         for (const Member& member : map) {
-          members.push_back(Member{member.key, Walk(member.value, PointerAppend(pointer, member.key))});
+          members.push_back(
+              Member{member.key, Walk(member.value, PointerAppend(pointer, member.key))});
         }
         return Value(std::move(members));
       }
-      case Value::Kind::kNull: case Value::Kind::kBoolean: case Value::Kind::kInteger:
-      case Value::Kind::kFloat: case Value::Kind::kString: case Value::Kind::kExpression:
+      case Value::Kind::kNull:
+      case Value::Kind::kBoolean:
+      case Value::Kind::kInteger:
+      case Value::Kind::kFloat:
+      case Value::Kind::kString:
+      case Value::Kind::kExpression:
         return raw;
     }
     return raw;
@@ -77,17 +84,20 @@ class Parser {
 
   std::optional<Reference> ParseReference(const Value& body, const std::string& pointer) {
     if (!body.is_string()) {
-      Fail(pointer, "Get expects a string such as \"Parameters.Name\" or \"Steps.Name.Property\", "
-                    "got " + body.Describe());
+      Fail(pointer,
+           "Get expects a string such as \"Parameters.Name\" or \"Steps.Name.Property\", "
+           "got " +
+               body.Describe());
       return std::nullopt;
     }
     const std::string& text = body.as_string();
     const size_t dot = text.find('.');
     const std::string root = text.substr(0, dot);
     if (dot == std::string::npos || dot + 1 >= text.size()) {
-      Fail(pointer, "reference " + Quote(text) + " has no name after its root (expected "
-                    "Parameters.<name>, Execution.<variable>, Steps.<step>.<property> or "
-                    "PipelineExperimentConfig.<field>)");
+      Fail(pointer, "reference " + Quote(text) +
+                        " has no name after its root (expected "
+                        "Parameters.<name>, Execution.<variable>, Steps.<step>.<property> or "
+                        "PipelineExperimentConfig.<field>)");
       return std::nullopt;
     }
     const std::string rest = text.substr(dot + 1);
@@ -104,7 +114,7 @@ class Parser {
       const auto& names = ExecutionVariableNames();
       if (std::find(names.begin(), names.end(), rest) == names.end()) {
         Fail(pointer, "unknown execution variable " + Quote(rest) + " (expected one of " +
-                      JoinNames(names) + DidYouMean(rest, names) + ")");
+                          JoinNames(names) + DidYouMean(rest, names) + ")");
         return std::nullopt;
       }
       return reference;
@@ -114,8 +124,8 @@ class Parser {
       reference.name = rest;
       if (rest != "ExperimentName" && rest != "TrialName") {
         Fail(pointer, "unknown PipelineExperimentConfig field " + Quote(rest) +
-                      " (expected ExperimentName or TrialName" +
-                      DidYouMean(rest, kExperimentConfigFields) + ")");
+                          " (expected ExperimentName or TrialName" +
+                          DidYouMean(rest, kExperimentConfigFields) + ")");
         return std::nullopt;
       }
       return reference;
@@ -127,7 +137,7 @@ class Parser {
       reference.name = rest.substr(0, end);
       if (end == std::string::npos || end + 1 >= rest.size()) {
         Fail(pointer, "reference " + Quote(text) + " names step " + Quote(reference.name) +
-                      " but no property of it (expected Steps.<step>.<property>)");
+                          " but no property of it (expected Steps.<step>.<property>)");
         return std::nullopt;
       }
       const std::string path_text = rest.substr(rest[end] == '.' ? end + 1 : end);
@@ -140,15 +150,16 @@ class Parser {
       return reference;
     }
     Fail(pointer, "unknown reference root " + Quote(root) + " in " + Quote(text) +
-                  " (expected Parameters, Execution, Steps or PipelineExperimentConfig" +
-                  DidYouMean(root, kRoots) + ")");
+                      " (expected Parameters, Execution, Steps or PipelineExperimentConfig" +
+                      DidYouMean(root, kRoots) + ")");
     return std::nullopt;
   }
 
   std::shared_ptr<const Expression> ParseJoin(const Value& body, const std::string& pointer,
                                               const std::string& expression_pointer) {
     if (!body.is_map()) {
-      Fail(pointer, "Std:Join expects an object with \"On\" and \"Values\", got " + body.Describe());
+      Fail(pointer,
+           "Std:Join expects an object with \"On\" and \"Values\", got " + body.Describe());
       return nullptr;
     }
     bool ok = RejectUnknownKeys(body, pointer, {"On", "Values"}, "Std:Join");
@@ -179,8 +190,10 @@ class Parser {
   std::shared_ptr<const Expression> ParseJsonGet(const Value& body, const std::string& pointer,
                                                  const std::string& expression_pointer) {
     if (!body.is_map()) {
-      Fail(pointer, "Std:JsonGet expects an object with \"PropertyFile\" or \"S3Uri\", and "
-                    "\"Path\", got " + body.Describe());
+      Fail(pointer,
+           "Std:JsonGet expects an object with \"PropertyFile\" or \"S3Uri\", and "
+           "\"Path\", got " +
+               body.Describe());
       return nullptr;
     }
     bool ok = RejectUnknownKeys(body, pointer, {"PropertyFile", "S3Uri", "Path"}, "Std:JsonGet");
@@ -196,7 +209,7 @@ class Parser {
       const Value* get = property_file->Find("Get");
       if (get == nullptr || property_file->as_map().size() != 1) {
         Fail(file_pointer, "expected {\"Get\": \"Steps.<step>.PropertyFiles.<file>\"}, got " +
-                           property_file->Describe());
+                               property_file->Describe());
         return nullptr;
       }
       auto reference = ParseReference(*get, PointerAppend(file_pointer, "Get"));
@@ -214,8 +227,10 @@ class Parser {
     } else {
       json_get.s3_uri = Walk(*s3_uri, PointerAppend(pointer, "S3Uri"));
       if (!json_get.s3_uri->is_string() && !json_get.s3_uri->is_expression()) {
-        Fail(PointerAppend(pointer, "S3Uri"), "expected an S3 URI string or a pipeline variable, "
-                                              "got " + s3_uri->Describe());
+        Fail(PointerAppend(pointer, "S3Uri"),
+             "expected an S3 URI string or a pipeline variable, "
+             "got " +
+                 s3_uri->Describe());
         ok = false;
       }
     }

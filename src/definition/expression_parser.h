@@ -4,11 +4,11 @@
 // and the offending value is kept as literal data so one pass reports everything.
 #pragma once
 
-#include <string>
-#include <string_view>
-
 #include "base/result.h"
 #include "definition/value.h"
+
+#include <string>
+#include <string_view>
 
 namespace sluice {
 

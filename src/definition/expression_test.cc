@@ -1,10 +1,10 @@
 #include "definition/expression.h"
 
-#include <gtest/gtest.h>
-
 #include "definition/expression_parser.h"
 #include "definition/json.h"
 #include "definition/testing/map_scope.h"
+
+#include <gtest/gtest.h>
 
 namespace sluice {
 namespace {
@@ -30,7 +30,8 @@ class ExpressionTest : public ::testing::Test {
       "FinalMetricDataList": [{"MetricName": "val:rmse", "Value": 2.5}],
       "InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {"S3Uri": "s3://b/in"}}}]
     })");
-    scope_.property_files["Eval/Report"] = *ParseJson(R"({"metrics": {"mse": {"value": 4.5}}, "labels": ["cat", "dog"]})");
+    scope_.property_files["Eval/Report"] =
+        *ParseJson(R"({"metrics": {"mse": {"value": 4.5}}, "labels": ["cat", "dog"]})");
     scope_.objects["s3://b/fn/results.json"] = *ParseJson(R"({"Result": [10, 20]})");
   }
 
@@ -52,9 +53,10 @@ TEST_F(ExpressionTest, JoinRendersBooleansInLowerCaseAndNumbersPlainly) {
 }
 
 TEST_F(ExpressionTest, NestedJoinAndExecutionVariablesResolve) {
-  EXPECT_EQ(*Eval(R"({"Std:Join": {"On": "-", "Values": [{"Std:Join": {"On": "", "Values": ["a", "b"]}},
+  EXPECT_EQ(
+      *Eval(R"({"Std:Join": {"On": "-", "Values": [{"Std:Join": {"On": "", "Values": ["a", "b"]}},
                {"Get": "Execution.PipelineExecutionId"}]}})"),
-            Value("ab-abc123def456"));
+      Value("ab-abc123def456"));
 }
 
 TEST_F(ExpressionTest, StepPropertiesResolveThroughMembersIndexesAndNames) {
@@ -64,8 +66,9 @@ TEST_F(ExpressionTest, StepPropertiesResolveThroughMembersIndexesAndNames) {
   EXPECT_EQ(*Eval(R"({"Get": "Steps.Train.FinalMetricDataList['val:rmse'].Value"})"), Value(2.5));
   EXPECT_EQ(*Eval(R"({"Get": "Steps.Train.InputDataConfig[0].DataSource.S3DataSource.S3Uri"})"),
             Value("s3://b/in"));
-  EXPECT_EQ(*Eval(R"({"Get": "Steps.Train.InputDataConfig['train'].DataSource.S3DataSource.S3Uri"})"),
-            Value("s3://b/in"));
+  EXPECT_EQ(
+      *Eval(R"({"Get": "Steps.Train.InputDataConfig['train'].DataSource.S3DataSource.S3Uri"})"),
+      Value("s3://b/in"));
 }
 
 TEST_F(ExpressionTest, JsonGetReadsPropertyFilesAndObjects) {
@@ -75,16 +78,19 @@ TEST_F(ExpressionTest, JsonGetReadsPropertyFilesAndObjects) {
   EXPECT_EQ(*Eval(R"({"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Eval.PropertyFiles.Report"},
                                      "Path": "labels[1]"}})"),
             Value("dog"));
-  EXPECT_EQ(*Eval(R"({"Std:JsonGet": {"S3Uri": {"Std:Join": {"On": "/", "Values": ["s3://b/fn", "results.json"]}},
+  EXPECT_EQ(
+      *Eval(
+          R"({"Std:JsonGet": {"S3Uri": {"Std:Join": {"On": "/", "Values": ["s3://b/fn", "results.json"]}},
                                      "Path": "Result[1]"}})"),
-            Value(20));
+      Value(20));
 }
 
 TEST_F(ExpressionTest, ResolvesEveryExpressionInsideArguments) {
-  EXPECT_EQ(WriteJson(*Eval(R"({"InstanceCount": {"Get": "Parameters.Count"},
+  EXPECT_EQ(
+      WriteJson(*Eval(R"({"InstanceCount": {"Get": "Parameters.Count"},
                                "Outputs": [{"S3Uri": {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}}],
                                "Literal": "kept"})")),
-            R"({"InstanceCount":3,"Outputs":[{"S3Uri":"s3://b/train/output/model.tar.gz"}],"Literal":"kept"})");
+      R"({"InstanceCount":3,"Outputs":[{"S3Uri":"s3://b/train/output/model.tar.gz"}],"Literal":"kept"})");
 }
 
 TEST_F(ExpressionTest, AMissingPropertyNamesTheReferenceAndWhereItIs) {
@@ -96,7 +102,8 @@ TEST_F(ExpressionTest, AMissingPropertyNamesTheReferenceAndWhereItIs) {
 }
 
 TEST_F(ExpressionTest, ABadJsonPathFailsWithTheFileItRead) {
-  Result<Value> result = Eval(R"({"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Eval.PropertyFiles.Report"},
+  Result<Value> result =
+      Eval(R"({"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Eval.PropertyFiles.Report"},
                                                   "Path": "metrics.mae.value"}})");
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().ToString(),
@@ -105,26 +112,30 @@ TEST_F(ExpressionTest, ABadJsonPathFailsWithTheFileItRead) {
 }
 
 TEST_F(ExpressionTest, JoinRefusesANonStringSeparator) {
-  Result<Value> result = Eval(R"({"Std:Join": {"On": {"Get": "Parameters.Count"}, "Values": ["a", "b"]}})");
+  Result<Value> result =
+      Eval(R"({"Std:Join": {"On": {"Get": "Parameters.Count"}, "Values": ["a", "b"]}})");
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().ToString(), "/Arguments: Std:Join \"On\" must be a string, got integer 3");
+  EXPECT_EQ(result.error().ToString(),
+            "/Arguments: Std:Join \"On\" must be a string, got integer 3");
 }
 
 TEST(ExpressionParser, ReportsMalformedExpressionsAtTheirPointer) {
   Errors errors;
-  ParseExpressions(*ParseJson(R"({"a": {"Get": "Parameter.X"}, "b": {"Get": "Execution.PipelineExecutionID"},
+  ParseExpressions(
+      *ParseJson(R"({"a": {"Get": "Parameter.X"}, "b": {"Get": "Execution.PipelineExecutionID"},
                                  "c": {"Std:Join": {"On": "/"}}, "d": {"Std:Concat": []}})"),
-                   "/Steps/0/Arguments", errors);
+      "/Steps/0/Arguments", errors);
   ASSERT_EQ(errors.size(), 4u);
   EXPECT_EQ(errors[0].ToString(),
             "/Steps/0/Arguments/a/Get: unknown reference root \"Parameter\" in \"Parameter.X\" "
             "(expected Parameters, Execution, Steps or PipelineExperimentConfig (did you mean "
             "\"Parameters\"?))");
-  EXPECT_EQ(errors[1].ToString(),
-            "/Steps/0/Arguments/b/Get: unknown execution variable \"PipelineExecutionID\" (expected "
-            "one of StartDateTime, CurrentDateTime, PipelineName, PipelineArn, PipelineExecutionId, "
-            "PipelineExecutionArn, TrainingJobName, ProcessingJobName (did you mean "
-            "\"PipelineExecutionId\"?))");
+  EXPECT_EQ(
+      errors[1].ToString(),
+      "/Steps/0/Arguments/b/Get: unknown execution variable \"PipelineExecutionID\" (expected "
+      "one of StartDateTime, CurrentDateTime, PipelineName, PipelineArn, PipelineExecutionId, "
+      "PipelineExecutionArn, TrainingJobName, ProcessingJobName (did you mean "
+      "\"PipelineExecutionId\"?))");
   EXPECT_EQ(errors[2].ToString(),
             "/Steps/0/Arguments/c/Std:Join: Std:Join needs \"Values\", a list of values to join");
   EXPECT_EQ(errors[3].ToString(),

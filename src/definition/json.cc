@@ -1,12 +1,12 @@
 #include "definition/json.h"
 
+#include "base/text.h"
+#include "definition/expression.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <limits>
-
-#include "base/text.h"
-#include "definition/expression.h"
 
 namespace sluice {
 namespace {
@@ -140,13 +140,27 @@ void WriteString(const std::string& text, std::string& out) {
   out += '"';
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buffer[8];
@@ -167,12 +181,24 @@ void Write(const Value& value, int indent, int depth, std::string& out) {
     out.append(static_cast<size_t>(indent * level), ' ');
   };
   switch (value.kind()) {
-    case Value::Kind::kNull: out += "null"; return;
-    case Value::Kind::kBoolean: out += value.as_boolean() ? "true" : "false"; return;
-    case Value::Kind::kInteger: out += std::to_string(value.as_integer()); return;
-    case Value::Kind::kFloat: out += FormatFloat(value.as_float()); return;
-    case Value::Kind::kString: WriteString(value.as_string(), out); return;
-    case Value::Kind::kExpression: Write(value.as_expression().ToValue(), indent, depth, out); return;
+    case Value::Kind::kNull:
+      out += "null";
+      return;
+    case Value::Kind::kBoolean:
+      out += value.as_boolean() ? "true" : "false";
+      return;
+    case Value::Kind::kInteger:
+      out += std::to_string(value.as_integer());
+      return;
+    case Value::Kind::kFloat:
+      out += FormatFloat(value.as_float());
+      return;
+    case Value::Kind::kString:
+      WriteString(value.as_string(), out);
+      return;
+    case Value::Kind::kExpression:
+      Write(value.as_expression().ToValue(), indent, depth, out);
+      return;
     case Value::Kind::kList: {
       const Value::List& list = value.as_list();
       if (list.empty()) {

@@ -4,11 +4,11 @@
 // are read in ({"Get": ...}, {"Std:Join": ...}, {"Std:JsonGet": ...}).
 #pragma once
 
-#include <string>
-#include <string_view>
-
 #include "base/result.h"
 #include "definition/value.h"
+
+#include <string>
+#include <string_view>
 
 namespace sluice {
 

@@ -39,8 +39,9 @@ TEST(Json, EscapesStringsAndPrettyPrints) {
   Value value = Value::EmptyMap();
   value.Set("text", "line\n\"quoted\"\x01");
   value.Set("list", Value(Value::List{Value(1), Value(2.5)}));
-  EXPECT_EQ(WriteJson(value, 2),
-            "{\n  \"text\": \"line\\n\\\"quoted\\\"\\u0001\",\n  \"list\": [\n    1,\n    2.5\n  ]\n}");
+  EXPECT_EQ(
+      WriteJson(value, 2),
+      "{\n  \"text\": \"line\\n\\\"quoted\\\"\\u0001\",\n  \"list\": [\n    1,\n    2.5\n  ]\n}");
 }
 
 TEST(Json, FloatsReadBackExactly) {

@@ -1,11 +1,11 @@
 #include "definition/parser.h"
 
-#include <algorithm>
-
 #include "base/duration.h"
 #include "base/text.h"
 #include "definition/expression_parser.h"
 #include "definition/json.h"
+
+#include <algorithm>
 
 namespace sluice {
 namespace {
@@ -20,14 +20,21 @@ constexpr int64_t kMaxRetryExpireAfterMin = 14400;
 constexpr int64_t kMaxRetryIntervalSeconds = 43200;
 
 const std::vector<std::string_view> kCommonStepKeys = {
-    "Name",        "Type",        "Arguments",     "DependsOn",     "DisplayName",
+    "Name",        "Type",        "Arguments",     "DependsOn",    "DisplayName",
     "Description", "CacheConfig", "RetryPolicies", "PropertyFiles"};
 // Keys that only some step types carry (Lambda, Callback, QualityCheck, ClarifyCheck, ...).
-const std::vector<std::string_view> kTypeSpecificStepKeys = {
-    "FunctionArn",         "OutputParameters",  "SqsQueueUrl",
-    "CheckType",           "ModelPackageGroupName", "SkipCheck",
-    "FailOnViolation",     "RegisterNewBaseline",   "SuppliedBaselineStatistics",
-    "SuppliedBaselineConstraints", "ModelName", "JobCategory"};
+const std::vector<std::string_view> kTypeSpecificStepKeys = {"FunctionArn",
+                                                             "OutputParameters",
+                                                             "SqsQueueUrl",
+                                                             "CheckType",
+                                                             "ModelPackageGroupName",
+                                                             "SkipCheck",
+                                                             "FailOnViolation",
+                                                             "RegisterNewBaseline",
+                                                             "SuppliedBaselineStatistics",
+                                                             "SuppliedBaselineConstraints",
+                                                             "ModelName",
+                                                             "JobCategory"};
 
 bool IsNameCharacter(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -60,10 +67,14 @@ std::optional<ParameterType> ParameterTypeFromName(std::string_view name) {
 
 bool MatchesParameterType(const Value& value, ParameterType type) {
   switch (type) {
-    case ParameterType::kString: return value.is_string();
-    case ParameterType::kInteger: return value.is_integer();
-    case ParameterType::kFloat: return value.is_number();
-    case ParameterType::kBoolean: return value.is_boolean();
+    case ParameterType::kString:
+      return value.is_string();
+    case ParameterType::kInteger:
+      return value.is_integer();
+    case ParameterType::kFloat:
+      return value.is_number();
+    case ParameterType::kBoolean:
+      return value.is_boolean();
   }
   return false;
 }
@@ -103,7 +114,8 @@ class DefinitionParser {
         ParseTopLevelSteps(member.value, pointer);
         definition_.fields.push_back(Member{member.key, Value()});
       } else if (member.key == "PipelineExperimentConfig") {
-        definition_.fields.push_back(Member{member.key, ParseExperimentConfig(member.value, pointer)});
+        definition_.fields.push_back(
+            Member{member.key, ParseExperimentConfig(member.value, pointer)});
       } else {
         if (member.key == "Metadata" && !member.value.is_map()) {
           Fail(pointer, "expected an object of string values, got " + member.value.Describe());
@@ -130,9 +142,10 @@ class DefinitionParser {
       return;
     }
     if (!version->is_string() || version->as_string() != kVersion) {
-      Fail("/Version", "unsupported definition version " +
-                           (version->is_string() ? Quote(version->as_string()) : version->Describe()) +
-                           " (expected \"2020-12-01\")");
+      Fail("/Version",
+           "unsupported definition version " +
+               (version->is_string() ? Quote(version->as_string()) : version->Describe()) +
+               " (expected \"2020-12-01\")");
       return;
     }
     definition_.version = version->as_string();
@@ -187,18 +200,21 @@ class DefinitionParser {
     parameter.name = name->as_string();
     if (parameter.name.empty() || parameter.name.size() > kMaxParameterNameLength ||
         !IsValidName(parameter.name)) {
-      Fail(pointer + "/Name", "parameter name " + Quote(parameter.name) +
-                                  " must be 1 to 256 characters of letters, digits, \"-\" and \"_\"");
+      Fail(pointer + "/Name",
+           "parameter name " + Quote(parameter.name) +
+               " must be 1 to 256 characters of letters, digits, \"-\" and \"_\"");
     }
     if (const Value* type = raw.Find("Type")) {
       auto parsed = type->is_string() ? ParameterTypeFromName(type->as_string()) : std::nullopt;
       if (!parsed) {
         const std::string written = type->is_string() ? Quote(type->as_string()) : type->Describe();
-        Fail(pointer + "/Type", "parameter " + Quote(parameter.name) + " has unknown type " +
-                                    written + " (expected String, Integer, Float or Boolean" +
-                                    (type->is_string() ? DidYouMean(type->as_string(),
-                                                                    {"String", "Integer", "Float", "Boolean"})
-                                                       : "") + ")");
+        Fail(pointer + "/Type",
+             "parameter " + Quote(parameter.name) + " has unknown type " + written +
+                 " (expected String, Integer, Float or Boolean" +
+                 (type->is_string()
+                      ? DidYouMean(type->as_string(), {"String", "Integer", "Float", "Boolean"})
+                      : "") +
+                 ")");
         return;
       }
       parameter.type = *parsed;
@@ -213,22 +229,25 @@ class DefinitionParser {
                               [](const Value& v) { return v.is_string(); })) {
         Fail(pointer + "/EnumValues", "expected a list of strings, got " + enum_values->Describe());
       } else {
-        for (const Value& value : enum_values->as_list()) parameter.enum_values.push_back(value.as_string());
+        for (const Value& value : enum_values->as_list())
+          parameter.enum_values.push_back(value.as_string());
       }
     }
     if (const Value* default_value = raw.Find("DefaultValue")) {
       if (IsCloudFormationSub(*default_value)) {
         // Templates that embed a definition keep !Sub's [template, variables] form until
         // CloudFormation renders it; that is not a type error of the definition.
-        warnings_.push_back(InvalidArgument(
-            pointer + "/DefaultValue",
-            "parameter " + Quote(parameter.name) + " has an unrendered CloudFormation Fn::Sub "
-            "default; it must be rendered to a " + std::string(ParameterTypeName(parameter.type)) +
-            " before the pipeline runs"));
+        warnings_.push_back(InvalidArgument(pointer + "/DefaultValue",
+                                            "parameter " + Quote(parameter.name) +
+                                                " has an unrendered CloudFormation Fn::Sub "
+                                                "default; it must be rendered to a " +
+                                                std::string(ParameterTypeName(parameter.type)) +
+                                                " before the pipeline runs"));
       } else if (!MatchesParameterType(*default_value, parameter.type)) {
         Fail(pointer + "/DefaultValue", "parameter " + Quote(parameter.name) + " is declared " +
                                             std::string(ParameterTypeName(parameter.type)) +
-                                            ", but its default value is " + default_value->Describe());
+                                            ", but its default value is " +
+                                            default_value->Describe());
       } else if (!parameter.enum_values.empty() &&
                  std::find(parameter.enum_values.begin(), parameter.enum_values.end(),
                            default_value->as_string()) == parameter.enum_values.end()) {
@@ -240,7 +259,8 @@ class DefinitionParser {
       parameter.default_value = *default_value;
     }
     if (definition_.FindParameter(parameter.name) != nullptr) {
-      Fail(pointer + "/Name", "parameter " + Quote(parameter.name) + " is declared more than once (first at " +
+      Fail(pointer + "/Name", "parameter " + Quote(parameter.name) +
+                                  " is declared more than once (first at " +
                                   definition_.FindParameter(parameter.name)->location + ")");
       return;
     }
@@ -271,7 +291,8 @@ class DefinitionParser {
     step.location = pointer;
     step.parent = parent;
     step.is_in_else_branch = is_else_branch;
-    if (!ParseStepName(raw, pointer, step) || !ParseStepType(raw, pointer, step)) return std::nullopt;
+    if (!ParseStepName(raw, pointer, step) || !ParseStepType(raw, pointer, step))
+      return std::nullopt;
 
     const size_t index = definition_.steps.size();
     definition_.steps.push_back(StepSpec{});
@@ -303,7 +324,8 @@ class DefinitionParser {
       if (member.key == "DependsOn") {
         ParseDependsOn(parsed, where, step);
       } else if (member.key == "DisplayName" || member.key == "Description") {
-        const size_t limit = member.key == "DisplayName" ? kMaxDisplayNameLength : kMaxDescriptionLength;
+        const size_t limit =
+            member.key == "DisplayName" ? kMaxDisplayNameLength : kMaxDescriptionLength;
         if (!parsed.is_string()) {
           Fail(where, "expected a string, got " + parsed.Describe());
         } else if (parsed.as_string().size() > limit) {
@@ -320,26 +342,29 @@ class DefinitionParser {
         ParsePropertyFiles(parsed, where, step);
       } else if (member.key == "OutputParameters") {
         ParseOutputParameters(parsed, where, step);
-      } else if (std::find(kTypeSpecificStepKeys.begin(), kTypeSpecificStepKeys.end(), member.key) ==
-                 kTypeSpecificStepKeys.end()) {
+      } else if (std::find(kTypeSpecificStepKeys.begin(), kTypeSpecificStepKeys.end(),
+                           member.key) == kTypeSpecificStepKeys.end()) {
         std::vector<std::string_view> known = kCommonStepKeys;
         known.insert(known.end(), kTypeSpecificStepKeys.begin(), kTypeSpecificStepKeys.end());
         // Unknown keys are kept for forward compatibility, unless they look like a misspelt
         // known key, whose setting would otherwise be silently lost.
         if (auto near = ClosestName(member.key, known)) {
-          Fail(where, "unknown step key " + Quote(member.key) + " (did you mean " + Quote(*near) + "?)");
+          Fail(where,
+               "unknown step key " + Quote(member.key) + " (did you mean " + Quote(*near) + "?)");
         }
       }
       step.fields.push_back(Member{member.key, std::move(parsed)});
     }
     if (raw.Find("Arguments") == nullptr) {
-      Fail(pointer, "step " + Quote(step.name) + " has no \"Arguments\" (expected an object, "
-                    "which may be empty)");
+      Fail(pointer, "step " + Quote(step.name) +
+                        " has no \"Arguments\" (expected an object, "
+                        "which may be empty)");
     }
     CheckTypeSpecificKeys(raw, pointer, step);
     definition_.steps[index] = std::move(step);
     for (const auto& [key, list] : branches) {
-      ParseBranch(*list, PointerAppend(PointerAppend(pointer, "Arguments"), key), index, key == "ElseSteps");
+      ParseBranch(*list, PointerAppend(PointerAppend(pointer, "Arguments"), key), index,
+                  key == "ElseSteps");
     }
     return index;
   }
@@ -356,8 +381,9 @@ class DefinitionParser {
     }
     step.name = name->as_string();
     if (step.name.empty() || step.name.size() > kMaxStepNameLength || !IsValidName(step.name)) {
-      Fail(pointer + "/Name", "step name " + Quote(step.name) +
-                                  " must be 1 to 64 characters of letters, digits, \"-\" and \"_\"");
+      Fail(pointer + "/Name",
+           "step name " + Quote(step.name) +
+               " must be 1 to 64 characters of letters, digits, \"-\" and \"_\"");
     }
     return true;
   }
@@ -371,12 +397,12 @@ class DefinitionParser {
     auto parsed = type->is_string() ? StepTypeFromName(type->as_string()) : std::nullopt;
     if (!parsed) {
       const std::string written = type->is_string() ? Quote(type->as_string()) : type->Describe();
-      Fail(pointer + "/Type", "step " + Quote(step.name) + " has unknown type " + written +
-                                  " (expected Processing, Training, Tuning, Transform, Model, "
-                                  "RegisterModel, Condition, Fail, Lambda, Callback, EMR, "
-                                  "QualityCheck, ClarifyCheck, AutoML or another SageMaker step type" +
-                                  (type->is_string() ? DidYouMean(type->as_string(), StepTypeNames()) : "") +
-                                  ")");
+      Fail(pointer + "/Type",
+           "step " + Quote(step.name) + " has unknown type " + written +
+               " (expected Processing, Training, Tuning, Transform, Model, "
+               "RegisterModel, Condition, Fail, Lambda, Callback, EMR, "
+               "QualityCheck, ClarifyCheck, AutoML or another SageMaker step type" +
+               (type->is_string() ? DidYouMean(type->as_string(), StepTypeNames()) : "") + ")");
       return false;
     }
     step.type = *parsed;
@@ -395,7 +421,8 @@ class DefinitionParser {
           continue;
         }
         for (size_t i = 0; i < member.value.as_list().size(); ++i) {
-          auto condition = ParseCondition(member.value.as_list()[i], PointerAppend(where, i), errors_);
+          auto condition =
+              ParseCondition(member.value.as_list()[i], PointerAppend(where, i), errors_);
           if (condition) step.conditions.push_back(std::move(*condition));
         }
       } else if (member.key == "IfSteps" || member.key == "ElseSteps") {
@@ -406,9 +433,10 @@ class DefinitionParser {
         }
         branches.emplace_back(member.key, &member.value);
       } else {
-        Fail(where, "unknown key " + Quote(member.key) + " in Condition arguments (expected "
-                    "Conditions, IfSteps and ElseSteps" +
-                    DidYouMean(member.key, {"Conditions", "IfSteps", "ElseSteps"}) + ")");
+        Fail(where, "unknown key " + Quote(member.key) +
+                        " in Condition arguments (expected "
+                        "Conditions, IfSteps and ElseSteps" +
+                        DidYouMean(member.key, {"Conditions", "IfSteps", "ElseSteps"}) + ")");
         kept.push_back(member);
       }
     }
@@ -421,7 +449,8 @@ class DefinitionParser {
   void ParseBranch(const Value& list, const std::string& pointer, size_t condition_index,
                    bool is_else_branch) {
     for (size_t i = 0; i < list.as_list().size(); ++i) {
-      auto child = ParseStep(list.as_list()[i], PointerAppend(pointer, i), condition_index, is_else_branch);
+      auto child =
+          ParseStep(list.as_list()[i], PointerAppend(pointer, i), condition_index, is_else_branch);
       if (!child) continue;
       StepSpec& condition = definition_.steps[condition_index];
       (is_else_branch ? condition.else_steps : condition.if_steps).push_back(*child);
@@ -446,9 +475,11 @@ class DefinitionParser {
   void ParseCacheConfig(const Value& value, const std::string& where, const StepTypeInfo& info,
                         StepSpec& step) {
     if (!info.is_cacheable) {
-      Fail(where, std::string(info.name) + " steps cannot be cached (CacheConfig is allowed on "
-                  "Processing, Training, Tuning, Transform, Lambda, Callback, EMR, QualityCheck, "
-                  "ClarifyCheck and AutoML steps)");
+      Fail(where,
+           std::string(info.name) +
+               " steps cannot be cached (CacheConfig is allowed on "
+               "Processing, Training, Tuning, Transform, Lambda, Callback, EMR, QualityCheck, "
+               "ClarifyCheck and AutoML steps)");
       return;
     }
     if (!value.is_map()) {
@@ -466,7 +497,8 @@ class DefinitionParser {
         }
       } else if (member.key == "ExpireAfter") {
         if (!member.value.is_string()) {
-          Fail(at, "expected an ISO-8601 duration string such as \"PT1H\", got " + member.value.Describe());
+          Fail(at, "expected an ISO-8601 duration string such as \"PT1H\", got " +
+                       member.value.Describe());
           continue;
         }
         auto duration = ParseIsoDuration(member.value.as_string());
@@ -476,8 +508,10 @@ class DefinitionParser {
           config.expire_after = *duration;
         }
       } else {
-        Fail(at, "unknown key " + Quote(member.key) + " in CacheConfig (expected Enabled and "
-                 "ExpireAfter" + DidYouMean(member.key, {"Enabled", "ExpireAfter"}) + ")");
+        Fail(at, "unknown key " + Quote(member.key) +
+                     " in CacheConfig (expected Enabled and "
+                     "ExpireAfter" +
+                     DidYouMean(member.key, {"Enabled", "ExpireAfter"}) + ")");
       }
     }
     if (value.Find("Enabled") == nullptr) Fail(where, "CacheConfig needs \"Enabled\"");
@@ -487,9 +521,11 @@ class DefinitionParser {
   void ParseRetryPolicies(const Value& value, const std::string& where, const StepTypeInfo& info,
                           StepSpec& step) {
     if (!info.is_retryable) {
-      Fail(where, std::string(info.name) + " steps cannot have retry policies (RetryPolicies are "
-                  "allowed on Processing, Training, Tuning, Transform, Model, RegisterModel, EMR "
-                  "and AutoML steps)");
+      Fail(where,
+           std::string(info.name) +
+               " steps cannot have retry policies (RetryPolicies are "
+               "allowed on Processing, Training, Tuning, Transform, Model, RegisterModel, EMR "
+               "and AutoML steps)");
       return;
     }
     if (!value.is_list()) {
@@ -502,10 +538,10 @@ class DefinitionParser {
   }
 
   void ParseRetryPolicy(const Value& value, const std::string& where, StepSpec& step) {
-    static const std::vector<std::string_view> kKeys = {"ExceptionType", "IntervalSeconds",
-                                                        "BackoffRate", "MaxAttempts", "ExpireAfterMin"};
+    static const std::vector<std::string_view> kKeys = {
+        "ExceptionType", "IntervalSeconds", "BackoffRate", "MaxAttempts", "ExpireAfterMin"};
     static const std::vector<std::string_view> kExceptionTypes = {
-        "Step.SERVICE_FAULT", "Step.THROTTLING", "SageMaker.JOB_INTERNAL_ERROR",
+        "Step.SERVICE_FAULT",       "Step.THROTTLING",          "SageMaker.JOB_INTERNAL_ERROR",
         "SageMaker.CAPACITY_ERROR", "SageMaker.RESOURCE_LIMIT", "Emr.RESOURCE_LIMIT"};
     if (!value.is_map()) {
       Fail(where, "expected a retry policy object, got " + value.Describe());
@@ -513,15 +549,16 @@ class DefinitionParser {
     }
     RetryPolicySpec policy;
     policy.location = where;
-    auto integer_in = [&](const Member& member, int64_t low, int64_t high) -> std::optional<int64_t> {
+    auto integer_in = [&](const Member& member, int64_t low,
+                          int64_t high) -> std::optional<int64_t> {
       const std::string at = PointerAppend(where, member.key);
       if (!member.value.is_integer()) {
         Fail(at, "expected an integer, got " + member.value.Describe());
         return std::nullopt;
       }
       if (member.value.as_integer() < low || member.value.as_integer() > high) {
-        Fail(at, member.key + " is " + std::to_string(member.value.as_integer()) + "; SageMaker allows " +
-                     std::to_string(low) + " to " + std::to_string(high));
+        Fail(at, member.key + " is " + std::to_string(member.value.as_integer()) +
+                     "; SageMaker allows " + std::to_string(low) + " to " + std::to_string(high));
         return std::nullopt;
       }
       return member.value.as_integer();
@@ -540,15 +577,18 @@ class DefinitionParser {
         }
         for (size_t i = 0; i < names.size(); ++i) {
           const std::string item_at = member.value.is_list() ? PointerAppend(at, i) : at;
-          auto type = names[i].is_string() ? RetryExceptionTypeFromName(names[i].as_string()) : std::nullopt;
+          auto type = names[i].is_string() ? RetryExceptionTypeFromName(names[i].as_string())
+                                           : std::nullopt;
           if (!type) {
-            Fail(item_at, "unknown exception type " +
-                              (names[i].is_string() ? Quote(names[i].as_string()) : names[i].Describe()) +
-                              " (expected Step.SERVICE_FAULT, Step.THROTTLING, "
-                              "SageMaker.JOB_INTERNAL_ERROR, SageMaker.CAPACITY_ERROR, "
-                              "SageMaker.RESOURCE_LIMIT or Emr.RESOURCE_LIMIT" +
-                              (names[i].is_string() ? DidYouMean(names[i].as_string(), kExceptionTypes) : "") +
-                              ")");
+            Fail(item_at,
+                 "unknown exception type " +
+                     (names[i].is_string() ? Quote(names[i].as_string()) : names[i].Describe()) +
+                     " (expected Step.SERVICE_FAULT, Step.THROTTLING, "
+                     "SageMaker.JOB_INTERNAL_ERROR, SageMaker.CAPACITY_ERROR, "
+                     "SageMaker.RESOURCE_LIMIT or Emr.RESOURCE_LIMIT" +
+                     (names[i].is_string() ? DidYouMean(names[i].as_string(), kExceptionTypes)
+                                           : "") +
+                     ")");
             continue;
           }
           policy.exception_types.push_back(*type);
@@ -566,9 +606,10 @@ class DefinitionParser {
           policy.backoff_rate = member.value.as_number();
         }
       } else {
-        Fail(at, "unknown key " + Quote(member.key) + " in a retry policy (expected ExceptionType, "
-                 "IntervalSeconds, BackoffRate, MaxAttempts or ExpireAfterMin" +
-                 DidYouMean(member.key, kKeys) + ")");
+        Fail(at, "unknown key " + Quote(member.key) +
+                     " in a retry policy (expected ExceptionType, "
+                     "IntervalSeconds, BackoffRate, MaxAttempts or ExpireAfterMin" +
+                     DidYouMean(member.key, kKeys) + ")");
       }
     }
     if (value.Find("ExceptionType") == nullptr) {
@@ -579,8 +620,8 @@ class DefinitionParser {
 
   void ParsePropertyFiles(const Value& value, const std::string& where, StepSpec& step) {
     if (step.type != StepType::kProcessing) {
-      Fail(where, "PropertyFiles are only allowed on Processing steps, and step " + Quote(step.name) +
-                      " is a " + std::string(InfoOf(step.type).name) + " step");
+      Fail(where, "PropertyFiles are only allowed on Processing steps, and step " +
+                      Quote(step.name) + " is a " + std::string(InfoOf(step.type).name) + " step");
       return;
     }
     if (!value.is_list()) {
@@ -594,9 +635,9 @@ class DefinitionParser {
       file.location = at;
       bool ok = item.is_map();
       if (!ok) Fail(at, "expected a property file object, got " + item.Describe());
-      for (auto [key, out] : {std::pair{"PropertyFileName", &file.name},
-                              std::pair{"OutputName", &file.output_name},
-                              std::pair{"FilePath", &file.file_path}}) {
+      for (auto [key, out] :
+           {std::pair{"PropertyFileName", &file.name}, std::pair{"OutputName", &file.output_name},
+            std::pair{"FilePath", &file.file_path}}) {
         if (!ok) break;
         const Value* field = item.Find(key);
         if (field == nullptr || !field->is_string() || field->as_string().empty()) {
@@ -612,7 +653,8 @@ class DefinitionParser {
       for (const PropertyFileSpec& other : step.property_files) {
         if (other.name == file.name) {
           Fail(at + "/PropertyFileName", "property file " + Quote(file.name) +
-                                             " is declared more than once in step " + Quote(step.name));
+                                             " is declared more than once in step " +
+                                             Quote(step.name));
           ok = false;
         }
       }
@@ -640,9 +682,10 @@ class DefinitionParser {
       if (const Value* type = item.Find("OutputType")) {
         auto parsed = type->is_string() ? ParameterTypeFromName(type->as_string()) : std::nullopt;
         if (!parsed) {
-          Fail(at + "/OutputType", "unknown output type " +
-                                       (type->is_string() ? Quote(type->as_string()) : type->Describe()) +
-                                       " (expected String, Integer, Float or Boolean)");
+          Fail(at + "/OutputType",
+               "unknown output type " +
+                   (type->is_string() ? Quote(type->as_string()) : type->Describe()) +
+                   " (expected String, Integer, Float or Boolean)");
           continue;
         }
         output.type = *parsed;
@@ -678,7 +721,8 @@ Result<PipelineDefinition, Errors> ParseDefinition(std::string_view text, Errors
   return ParseDefinitionDocument(*document, warnings);
 }
 
-Result<PipelineDefinition, Errors> ParseDefinitionDocument(const Value& document, Errors* warnings) {
+Result<PipelineDefinition, Errors> ParseDefinitionDocument(const Value& document,
+                                                           Errors* warnings) {
   Errors ignored;
   return DefinitionParser(warnings != nullptr ? *warnings : ignored).Parse(document);
 }

@@ -4,10 +4,10 @@
 // limits. Cross-references between steps are checked by the validator, not here.
 #pragma once
 
-#include <string_view>
-
 #include "base/result.h"
 #include "definition/pipeline_definition.h"
+
+#include <string_view>
 
 namespace sluice {
 
@@ -15,7 +15,8 @@ namespace sluice {
 inline constexpr size_t kMaxDefinitionSize = 1'048'576;
 
 // Problems SageMaker would accept but that are probably mistakes go to `warnings`.
-Result<PipelineDefinition, Errors> ParseDefinition(std::string_view text, Errors* warnings = nullptr);
+Result<PipelineDefinition, Errors> ParseDefinition(std::string_view text,
+                                                   Errors* warnings = nullptr);
 Result<PipelineDefinition, Errors> ParseDefinitionDocument(const Value& document,
                                                            Errors* warnings = nullptr);
 

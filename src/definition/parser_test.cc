@@ -1,14 +1,14 @@
 #include "definition/parser.h"
 
+#include "definition/json.h"
+#include "definition/validator.h"
+#include "definition/writer.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "definition/json.h"
-#include "definition/validator.h"
-#include "definition/writer.h"
 
 namespace sluice {
 namespace {
@@ -22,7 +22,8 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 std::vector<std::filesystem::path> Fixtures(const std::string& folder) {
   std::vector<std::filesystem::path> files;
-  const std::filesystem::path directory = std::filesystem::path(SLUICE_SHARED_DIR) / "fixtures" / folder;
+  const std::filesystem::path directory =
+      std::filesystem::path(SLUICE_SHARED_DIR) / "fixtures" / folder;
   for (const auto& entry : std::filesystem::directory_iterator(directory)) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   }
@@ -76,8 +77,8 @@ TEST(Parser, EveryRealWorldDefinitionParsesValidatesAndRoundTrips) {
 }
 
 TEST(Parser, FlattensConditionBranchesAndRemembersTheNesting) {
-  auto definition = ParseDefinition(ReadFile(std::filesystem::path(SLUICE_SHARED_DIR) /
-                                             "fixtures/sdk/conditions_all.json"));
+  auto definition = ParseDefinition(
+      ReadFile(std::filesystem::path(SLUICE_SHARED_DIR) / "fixtures/sdk/conditions_all.json"));
   ASSERT_TRUE(definition.has_value());
   const PipelineDefinition& d = *definition;
   ASSERT_EQ(d.steps.size(), 6u);
@@ -89,12 +90,13 @@ TEST(Parser, FlattensConditionBranchesAndRemembersTheNesting) {
   EXPECT_EQ(outer.else_steps, (std::vector<size_t>{*d.FindStep("BelowThreshold")}));
   EXPECT_EQ(inner.parent, d.FindStep("OuterCheck"));
   EXPECT_TRUE(d.steps[*d.FindStep("Review")].is_in_else_branch);
-  EXPECT_EQ(d.steps[*d.FindStep("Review")].location, "/Steps/1/Arguments/IfSteps/0/Arguments/ElseSteps/0");
+  EXPECT_EQ(d.steps[*d.FindStep("Review")].location,
+            "/Steps/1/Arguments/IfSteps/0/Arguments/ElseSteps/0");
 }
 
 TEST(Parser, ReadsTypedParametersRetryPoliciesAndCacheConfig) {
-  auto definition = ParseDefinition(ReadFile(std::filesystem::path(SLUICE_SHARED_DIR) /
-                                             "fixtures/sdk/retry_and_cache.json"));
+  auto definition = ParseDefinition(
+      ReadFile(std::filesystem::path(SLUICE_SHARED_DIR) / "fixtures/sdk/retry_and_cache.json"));
   ASSERT_TRUE(definition.has_value());
   const StepSpec& fetch = definition->steps[*definition->FindStep("Fetch")];
   ASSERT_TRUE(fetch.cache_config.has_value());
@@ -102,8 +104,8 @@ TEST(Parser, ReadsTypedParametersRetryPoliciesAndCacheConfig) {
   ASSERT_FALSE(fetch.retry_policies.empty());
   EXPECT_FALSE(fetch.retry_policies.front().exception_types.empty());
 
-  auto params = ParseDefinition(ReadFile(std::filesystem::path(SLUICE_SHARED_DIR) /
-                                         "fixtures/sdk/params_and_join.json"));
+  auto params = ParseDefinition(
+      ReadFile(std::filesystem::path(SLUICE_SHARED_DIR) / "fixtures/sdk/params_and_join.json"));
   ASSERT_TRUE(params.has_value());
   const ParameterSpec* epochs = params->FindParameter("Epochs");
   ASSERT_NE(epochs, nullptr);

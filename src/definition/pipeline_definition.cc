@@ -4,22 +4,32 @@ namespace sluice {
 
 std::string_view ParameterTypeName(ParameterType type) {
   switch (type) {
-    case ParameterType::kString: return "String";
-    case ParameterType::kInteger: return "Integer";
-    case ParameterType::kFloat: return "Float";
-    case ParameterType::kBoolean: return "Boolean";
+    case ParameterType::kString:
+      return "String";
+    case ParameterType::kInteger:
+      return "Integer";
+    case ParameterType::kFloat:
+      return "Float";
+    case ParameterType::kBoolean:
+      return "Boolean";
   }
   return "String";
 }
 
 std::string_view RetryExceptionTypeName(RetryExceptionType type) {
   switch (type) {
-    case RetryExceptionType::kStepServiceFault: return "Step.SERVICE_FAULT";
-    case RetryExceptionType::kStepThrottling: return "Step.THROTTLING";
-    case RetryExceptionType::kJobInternalError: return "SageMaker.JOB_INTERNAL_ERROR";
-    case RetryExceptionType::kCapacityError: return "SageMaker.CAPACITY_ERROR";
-    case RetryExceptionType::kResourceLimit: return "SageMaker.RESOURCE_LIMIT";
-    case RetryExceptionType::kEmrResourceLimit: return "Emr.RESOURCE_LIMIT";
+    case RetryExceptionType::kStepServiceFault:
+      return "Step.SERVICE_FAULT";
+    case RetryExceptionType::kStepThrottling:
+      return "Step.THROTTLING";
+    case RetryExceptionType::kJobInternalError:
+      return "SageMaker.JOB_INTERNAL_ERROR";
+    case RetryExceptionType::kCapacityError:
+      return "SageMaker.CAPACITY_ERROR";
+    case RetryExceptionType::kResourceLimit:
+      return "SageMaker.RESOURCE_LIMIT";
+    case RetryExceptionType::kEmrResourceLimit:
+      return "Emr.RESOURCE_LIMIT";
   }
   return "";
 }

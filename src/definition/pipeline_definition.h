@@ -6,6 +6,10 @@
 // treats as absent).
 #pragma once
 
+#include "definition/condition.h"
+#include "definition/step_type.h"
+#include "definition/value.h"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -13,10 +17,6 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include "definition/condition.h"
-#include "definition/step_type.h"
-#include "definition/value.h"
 
 namespace sluice {
 
@@ -51,8 +51,8 @@ struct RetryPolicySpec {
   std::vector<RetryExceptionType> exception_types;
   int64_t interval_seconds = 1;
   double backoff_rate = 2.0;
-  std::optional<int64_t> max_attempts;       // retries, not runs; 0 = never retry
-  std::optional<int64_t> expire_after_min;   // 0 = never retry
+  std::optional<int64_t> max_attempts;      // retries, not runs; 0 = never retry
+  std::optional<int64_t> expire_after_min;  // 0 = never retry
   std::string location;
 };
 
@@ -89,7 +89,7 @@ struct StepSpec {
   std::vector<Condition> conditions;  // Condition steps
   std::vector<size_t> if_steps;       // indices into PipelineDefinition::steps
   std::vector<size_t> else_steps;
-  std::optional<size_t> parent;       // the Condition step whose branch holds this step
+  std::optional<size_t> parent;  // the Condition step whose branch holds this step
   bool is_in_else_branch = false;
 
   std::string location;  // JSON Pointer, e.g. "/Steps/3/Arguments/IfSteps/0"

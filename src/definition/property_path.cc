@@ -1,8 +1,8 @@
 #include "definition/property_path.h"
 
-#include <cctype>
-
 #include "base/text.h"
+
+#include <cctype>
 
 namespace sluice {
 namespace {
@@ -14,9 +14,8 @@ Error PathError(std::string_view text, size_t position, std::string_view expecte
 }
 
 // The members SageMaker's lists of structures are addressed by, in the order tried.
-constexpr std::string_view kNameMembers[] = {"OutputName", "InputName", "ChannelName",
-                                             "MetricName", "Name",      "Key",
-                                             "OutputParameterName"};
+constexpr std::string_view kNameMembers[] = {
+    "OutputName", "InputName", "ChannelName", "MetricName", "Name", "Key", "OutputParameterName"};
 
 const Value* SelectByName(const Value::List& list, std::string_view key) {
   for (const Value& element : list) {
@@ -80,7 +79,8 @@ Result<PropertyPath> ParsePropertyPath(std::string_view text) {
     const size_t start = i;
     while (i < text.size() && text[i] != '.' && text[i] != '[') ++i;
     if (i == start) return PathError(text, i, "a name");
-    path.push_back(PathSegment{PathSegment::Kind::kMember, std::string(text.substr(start, i - start)), 0});
+    path.push_back(
+        PathSegment{PathSegment::Kind::kMember, std::string(text.substr(start, i - start)), 0});
     expect_member = false;
   }
   if (expect_member) return PathError(text, i, "a name");
@@ -95,8 +95,12 @@ std::string FormatPropertyPath(const PropertyPath& path) {
         if (!text.empty()) text += '.';
         text += segment.name;
         break;
-      case PathSegment::Kind::kIndex: text += "[" + std::to_string(segment.index) + "]"; break;
-      case PathSegment::Kind::kKey: text += "['" + segment.name + "']"; break;
+      case PathSegment::Kind::kIndex:
+        text += "[" + std::to_string(segment.index) + "]";
+        break;
+      case PathSegment::Kind::kKey:
+        text += "['" + segment.name + "']";
+        break;
     }
   }
   return text;

@@ -6,13 +6,13 @@
 // and JSON paths inside Std:JsonGet ("regression_metrics.mse.value", "labels[0]", "$.a").
 #pragma once
 
+#include "base/result.h"
+#include "definition/value.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "base/result.h"
-#include "definition/value.h"
 
 namespace sluice {
 

@@ -1,8 +1,8 @@
 #include "definition/property_path.h"
 
-#include <gtest/gtest.h>
-
 #include "definition/json.h"
+
+#include <gtest/gtest.h>
 
 namespace sluice {
 namespace {

@@ -1,21 +1,29 @@
 #include "definition/shape_check.h"
 
-#include <algorithm>
-
 #include "base/text.h"
+
+#include <algorithm>
 
 namespace sluice {
 namespace {
 
 bool Matches(const Value& value, const ApiType& type) {
   switch (type.kind) {
-    case ApiType::Kind::kStructure: case ApiType::Kind::kMap: return value.is_map();
-    case ApiType::Kind::kList: return value.is_list();
-    case ApiType::Kind::kString: return value.is_string();
-    case ApiType::Kind::kInteger: return value.is_integer();
-    case ApiType::Kind::kFloat: return value.is_number();
-    case ApiType::Kind::kBoolean: return value.is_boolean();
-    case ApiType::Kind::kTimestamp: return value.is_string() || value.is_number();
+    case ApiType::Kind::kStructure:
+    case ApiType::Kind::kMap:
+      return value.is_map();
+    case ApiType::Kind::kList:
+      return value.is_list();
+    case ApiType::Kind::kString:
+      return value.is_string();
+    case ApiType::Kind::kInteger:
+      return value.is_integer();
+    case ApiType::Kind::kFloat:
+      return value.is_number();
+    case ApiType::Kind::kBoolean:
+      return value.is_boolean();
+    case ApiType::Kind::kTimestamp:
+      return value.is_string() || value.is_number();
   }
   return false;
 }
@@ -35,9 +43,9 @@ void CheckStructure(const Value& value, const ApiShape& shape, const std::string
     const std::string at = PointerAppend(pointer, member.key);
     const ApiMember* known = shape.FindMember(member.key);
     if (known == nullptr) {
-      warnings.push_back(InvalidArgument(
-          at, "unknown member " + Quote(member.key) + " of " + std::string(shape.name) +
-                  DidYouMean(member.key, shape.MemberNames())));
+      warnings.push_back(InvalidArgument(at, "unknown member " + Quote(member.key) + " of " +
+                                                 std::string(shape.name) +
+                                                 DidYouMean(member.key, shape.MemberNames())));
       continue;
     }
     CheckValue(member.value, known->type, at, errors, warnings);
@@ -55,7 +63,8 @@ void CheckValue(const Value& value, const ApiType& type, const std::string& poin
     return;
   }
   if (!Matches(value, type)) {
-    errors.push_back(InvalidArgument(pointer, "expected " + Expected(type) + ", got " + value.Describe()));
+    errors.push_back(
+        InvalidArgument(pointer, "expected " + Expected(type) + ", got " + value.Describe()));
     return;
   }
   if (!type.enum_values.empty() && value.is_string() &&
@@ -68,32 +77,48 @@ void CheckValue(const Value& value, const ApiType& type, const std::string& poin
   }
   if (type.shape == nullptr) return;
   switch (type.kind) {
-    case ApiType::Kind::kStructure: CheckStructure(value, *type.shape, pointer, errors, warnings); return;
+    case ApiType::Kind::kStructure:
+      CheckStructure(value, *type.shape, pointer, errors, warnings);
+      return;
     case ApiType::Kind::kList:
       for (size_t i = 0; i < value.as_list().size(); ++i) {
-        CheckValue(value.as_list()[i], type.shape->element, PointerAppend(pointer, i), errors, warnings);
+        CheckValue(value.as_list()[i], type.shape->element, PointerAppend(pointer, i), errors,
+                   warnings);
       }
       return;
     case ApiType::Kind::kMap:
       for (const Member& member : value.as_map()) {
-        CheckValue(member.value, type.shape->element, PointerAppend(pointer, member.key), errors, warnings);
+        CheckValue(member.value, type.shape->element, PointerAppend(pointer, member.key), errors,
+                   warnings);
       }
       return;
-    case ApiType::Kind::kString: case ApiType::Kind::kInteger: case ApiType::Kind::kFloat:
-    case ApiType::Kind::kBoolean: case ApiType::Kind::kTimestamp: return;
+    case ApiType::Kind::kString:
+    case ApiType::Kind::kInteger:
+    case ApiType::Kind::kFloat:
+    case ApiType::Kind::kBoolean:
+    case ApiType::Kind::kTimestamp:
+      return;
   }
 }
 
 std::string KindDescription(const ApiType& type) {
   switch (type.kind) {
-    case ApiType::Kind::kStructure: return "an object";
-    case ApiType::Kind::kList: return "a list";
-    case ApiType::Kind::kMap: return "a map";
-    case ApiType::Kind::kString: return "a string";
-    case ApiType::Kind::kInteger: return "an integer";
-    case ApiType::Kind::kFloat: return "a number";
-    case ApiType::Kind::kBoolean: return "a boolean";
-    case ApiType::Kind::kTimestamp: return "a timestamp";
+    case ApiType::Kind::kStructure:
+      return "an object";
+    case ApiType::Kind::kList:
+      return "a list";
+    case ApiType::Kind::kMap:
+      return "a map";
+    case ApiType::Kind::kString:
+      return "a string";
+    case ApiType::Kind::kInteger:
+      return "an integer";
+    case ApiType::Kind::kFloat:
+      return "a number";
+    case ApiType::Kind::kBoolean:
+      return "a boolean";
+    case ApiType::Kind::kTimestamp:
+      return "a timestamp";
   }
   return "a value";
 }
@@ -118,7 +143,8 @@ std::optional<std::string> WalkPath(ApiType type, const PropertyPath& path, size
         } else if (is_container && type.kind == ApiType::Kind::kMap) {
           type = type.shape->element;
         } else {
-          return so_far + " is " + KindDescription(type) + " and has no property " + Quote(segment.name) +
+          return so_far + " is " + KindDescription(type) + " and has no property " +
+                 Quote(segment.name) +
                  (type.kind == ApiType::Kind::kList ? " (index it with [n] or ['name'])" : "");
         }
         break;
@@ -180,17 +206,19 @@ std::optional<std::string> CheckPropertyPath(const StepSpec& step, const Propert
   // property document.
   if (!FollowsApiShape(step)) return std::nullopt;
   switch (step.type) {
-    case StepType::kCondition: return CheckFixedMembers(path, {"Outcome"});
+    case StepType::kCondition:
+      return CheckFixedMembers(path, {"Outcome"});
     case StepType::kQualityCheck:
-      return CheckFixedMembers(path, {"CalculatedBaselineStatistics", "CalculatedBaselineConstraints",
-                                      "BaselineUsedForDriftCheckStatistics",
-                                      "BaselineUsedForDriftCheckConstraints"});
+      return CheckFixedMembers(
+          path, {"CalculatedBaselineStatistics", "CalculatedBaselineConstraints",
+                 "BaselineUsedForDriftCheckStatistics", "BaselineUsedForDriftCheckConstraints"});
     case StepType::kClarifyCheck:
-      return CheckFixedMembers(path, {"CalculatedBaselineConstraints",
-                                      "BaselineUsedForDriftCheckConstraints"});
+      return CheckFixedMembers(
+          path, {"CalculatedBaselineConstraints", "BaselineUsedForDriftCheckConstraints"});
     case StepType::kLambda:
     case StepType::kCallback: {
-      if (path.front().kind != PathSegment::Kind::kMember || path.front().name != "OutputParameters") {
+      if (path.front().kind != PathSegment::Kind::kMember ||
+          path.front().name != "OutputParameters") {
         return "has no property " + Quote(path.front().name) +
                " (its outputs are read as OutputParameters['<name>'])";
       }
@@ -201,9 +229,9 @@ std::optional<std::string> CheckPropertyPath(const StepSpec& step, const Propert
       for (const OutputParameterSpec& output : step.output_parameters) names.push_back(output.name);
       if (std::find(names.begin(), names.end(), path[1].name) != names.end()) return std::nullopt;
       std::vector<std::string> declared(names.begin(), names.end());
-      return "declares no output parameter " + Quote(path[1].name) + " (declared: " +
-             (declared.empty() ? std::string("none") : Join(declared, ", ")) + ")" +
-             DidYouMean(path[1].name, names);
+      return "declares no output parameter " + Quote(path[1].name) +
+             " (declared: " + (declared.empty() ? std::string("none") : Join(declared, ", ")) +
+             ")" + DidYouMean(path[1].name, names);
     }
     case StepType::kAutoMl: {
       if (path.front().kind == PathSegment::Kind::kMember &&
@@ -217,7 +245,8 @@ std::optional<std::string> CheckPropertyPath(const StepSpec& step, const Propert
       if (shape == nullptr) return std::nullopt;
       return WalkPath(ApiType{ApiType::Kind::kStructure, shape, {}}, path, 0);
     }
-    default: break;
+    default:
+      break;
   }
   const std::vector<std::string_view>& roots = InfoOf(step.type).property_shapes;
   if (roots.empty()) return std::nullopt;
@@ -226,7 +255,8 @@ std::optional<std::string> CheckPropertyPath(const StepSpec& step, const Propert
   for (std::string_view root : roots) {
     const ApiShape* shape = FindApiShape(root);
     if (shape == nullptr) return std::nullopt;
-    if (path.front().kind == PathSegment::Kind::kMember && shape->FindMember(path.front().name) != nullptr) {
+    if (path.front().kind == PathSegment::Kind::kMember &&
+        shape->FindMember(path.front().name) != nullptr) {
       return WalkPath(ApiType{ApiType::Kind::kStructure, shape, {}}, path, 0);
     }
     for (std::string_view name : shape->MemberNames()) all_members.push_back(name);

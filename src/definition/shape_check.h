@@ -2,13 +2,13 @@
 // request they stand for, and property paths against the Describe* document of a step.
 #pragma once
 
-#include <optional>
-#include <string>
-
 #include "base/result.h"
 #include "definition/api_shapes.h"
 #include "definition/pipeline_definition.h"
 #include "definition/property_path.h"
+
+#include <optional>
+#include <string>
 
 namespace sluice {
 

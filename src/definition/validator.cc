@@ -13,7 +13,8 @@ constexpr size_t kSchemaParameterNameLength = 64;
 class Validator {
  public:
   explicit Validator(const PipelineDefinition& definition)
-      : definition_(definition), step_names_(definition.StepNames()),
+      : definition_(definition),
+        step_names_(definition.StepNames()),
         parameter_names_(definition.ParameterNames()) {}
 
   ValidationReport Run() {
@@ -98,9 +99,15 @@ class Validator {
       case Value::Kind::kMap:
         for (const Member& member : value.as_map()) CheckReferences(member.value, step);
         return;
-      case Value::Kind::kExpression: CheckExpression(value.as_expression(), step); return;
-      case Value::Kind::kNull: case Value::Kind::kBoolean: case Value::Kind::kInteger:
-      case Value::Kind::kFloat: case Value::Kind::kString: return;
+      case Value::Kind::kExpression:
+        CheckExpression(value.as_expression(), step);
+        return;
+      case Value::Kind::kNull:
+      case Value::Kind::kBoolean:
+      case Value::Kind::kInteger:
+      case Value::Kind::kFloat:
+      case Value::Kind::kString:
+        return;
     }
   }
 
@@ -131,8 +138,10 @@ class Validator {
         }
         return;
       case Reference::Root::kExecution:
-      case Reference::Root::kPipelineExperimentConfig: return;
-      case Reference::Root::kStep: break;
+      case Reference::Root::kPipelineExperimentConfig:
+        return;
+      case Reference::Root::kStep:
+        break;
     }
     auto target_index = definition_.FindStep(reference.name);
     if (!target_index) {
@@ -142,7 +151,8 @@ class Validator {
     }
     const StepSpec& target = definition_.steps[*target_index];
     if (step != nullptr && target.name == step->name) {
-      Fail(where, "step " + Quote(step->name) + " refers to its own property " + Quote(reference.text));
+      Fail(where,
+           "step " + Quote(step->name) + " refers to its own property " + Quote(reference.text));
       return;
     }
     if (target.type == StepType::kFail) {
@@ -153,7 +163,8 @@ class Validator {
     const bool names_property_file = reference.path.front().kind == PathSegment::Kind::kMember &&
                                      reference.path.front().name == "PropertyFiles";
     if (names_property_file && !is_property_file) {
-      Fail(where, "property files are read through Std:JsonGet, not Get (" + Quote(reference.text) + ")");
+      Fail(where,
+           "property files are read through Std:JsonGet, not Get (" + Quote(reference.text) + ")");
       return;
     }
     if (is_property_file) {
@@ -179,8 +190,8 @@ class Validator {
     }
     std::vector<std::string> names(declared.begin(), declared.end());
     Fail(where, "step " + Quote(target.name) + " declares no property file " + Quote(file) +
-                    " (declared: " + (names.empty() ? std::string("none") : Join(names, ", ")) + ")" +
-                    DidYouMean(file, declared));
+                    " (declared: " + (names.empty() ? std::string("none") : Join(names, ", ")) +
+                    ")" + DidYouMean(file, declared));
   }
 
   // Each property file must name an output of its step, or there is nothing to read it from.
@@ -206,7 +217,8 @@ class Validator {
       std::vector<std::string> names(outputs.begin(), outputs.end());
       Fail(file.location + "/OutputName",
            "property file " + Quote(file.name) + " reads output " + Quote(file.output_name) +
-               ", which step " + Quote(step.name) + " does not declare in "
+               ", which step " + Quote(step.name) +
+               " does not declare in "
                "ProcessingOutputConfig.Outputs (declared: " +
                (names.empty() ? std::string("none") : Join(names, ", ")) + ")" +
                DidYouMean(file.output_name, outputs));

@@ -1,8 +1,8 @@
 #include "definition/validator.h"
 
-#include <gtest/gtest.h>
-
 #include "definition/parser.h"
+
+#include <gtest/gtest.h>
 
 namespace sluice {
 namespace {
@@ -28,10 +28,11 @@ std::string Pipeline(std::string_view steps, std::string_view parameters = "[]")
 }
 
 TEST(Validator, SuggestsTheStepAMisspeltDependencyMeant) {
-  EXPECT_EQ(ErrorsOf(Pipeline(std::string(kTrain) + R"(, {"Name": "Evaluate", "Type": "Fail",
+  EXPECT_EQ(
+      ErrorsOf(Pipeline(std::string(kTrain) + R"(, {"Name": "Evaluate", "Type": "Fail",
                                 "Arguments": {}, "DependsOn": ["Trian"]})")),
-            std::vector<std::string>{"/Steps/1/DependsOn/0: step \"Evaluate\" depends on \"Trian\", "
-                                     "which is not a step (did you mean \"Train\"?)"});
+      std::vector<std::string>{"/Steps/1/DependsOn/0: step \"Evaluate\" depends on \"Trian\", "
+                               "which is not a step (did you mean \"Train\"?)"});
 }
 
 TEST(Validator, ChecksPropertyPathsAgainstTheStepType) {
@@ -60,18 +61,21 @@ TEST(Validator, TypeChecksArgumentsAgainstTheSageMakerApi) {
   std::string train(kTrain);
   train.replace(train.find("\"InstanceCount\": 1"), 18, "\"InstanceCount\": \"two\"");
   train.replace(train.find("\"File\""), 6, "\"Files\"");
-  EXPECT_EQ(ErrorsOf(Pipeline(train)),
-            (std::vector<std::string>{
-                "/Steps/0/Arguments/AlgorithmSpecification/TrainingInputMode: expected one of Pipe, "
-                "File, FastFile, got string \"Files\" (did you mean \"File\"?)",
-                "/Steps/0/Arguments/ResourceConfig/InstanceCount: expected an integer or a pipeline "
-                "variable, got string \"two\""}));
+  EXPECT_EQ(
+      ErrorsOf(Pipeline(train)),
+      (std::vector<std::string>{
+          "/Steps/0/Arguments/AlgorithmSpecification/TrainingInputMode: expected one of Pipe, "
+          "File, FastFile, got string \"Files\" (did you mean \"File\"?)",
+          "/Steps/0/Arguments/ResourceConfig/InstanceCount: expected an integer or a pipeline "
+          "variable, got string \"two\""}));
 }
 
 TEST(Validator, AcceptsPipelineVariablesWhereverAValueGoes) {
   std::string train(kTrain);
-  train.replace(train.find("\"InstanceCount\": 1"), 18, R"("InstanceCount": {"Get": "Parameters.N"})");
-  EXPECT_TRUE(ErrorsOf(Pipeline(train, R"([{"Name": "N", "Type": "Integer", "DefaultValue": 1}])")).empty());
+  train.replace(train.find("\"InstanceCount\": 1"), 18,
+                R"("InstanceCount": {"Get": "Parameters.N"})");
+  EXPECT_TRUE(ErrorsOf(Pipeline(train, R"([{"Name": "N", "Type": "Integer", "DefaultValue": 1}])"))
+                  .empty());
 }
 
 TEST(Validator, RefusesDependenciesOnFailSteps) {

@@ -1,12 +1,12 @@
 #include "definition/value.h"
 
-#include <charconv>
-#include <cmath>
-#include <cstdlib>
-
 #include "base/text.h"
 #include "definition/expression.h"
 #include "definition/json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 
 namespace sluice {
 
@@ -21,7 +21,8 @@ auto& Checked(V& data) {
 
 bool Value::ContainsExpression() const {
   switch (kind()) {
-    case Kind::kExpression: return true;
+    case Kind::kExpression:
+      return true;
     case Kind::kList:
       for (const Value& item : as_list()) {
         if (item.ContainsExpression()) return true;
@@ -32,8 +33,12 @@ bool Value::ContainsExpression() const {
         if (member.value.ContainsExpression()) return true;
       }
       return false;
-    case Kind::kNull: case Kind::kBoolean: case Kind::kInteger: case Kind::kFloat:
-    case Kind::kString: return false;
+    case Kind::kNull:
+    case Kind::kBoolean:
+    case Kind::kInteger:
+    case Kind::kFloat:
+    case Kind::kString:
+      return false;
   }
   return false;
 }
@@ -79,18 +84,25 @@ void Value::Set(std::string key, Value value) {
 
 std::string Value::Describe() const {
   switch (kind()) {
-    case Kind::kNull: return "null";
-    case Kind::kBoolean: return as_boolean() ? "boolean true" : "boolean false";
-    case Kind::kInteger: return "integer " + std::to_string(as_integer());
-    case Kind::kFloat: return "float " + FormatFloat(as_float());
+    case Kind::kNull:
+      return "null";
+    case Kind::kBoolean:
+      return as_boolean() ? "boolean true" : "boolean false";
+    case Kind::kInteger:
+      return "integer " + std::to_string(as_integer());
+    case Kind::kFloat:
+      return "float " + FormatFloat(as_float());
     case Kind::kString: {
       const std::string& text = as_string();
       if (text.size() > 60) return "string " + Quote(text.substr(0, 57)) + "...";
       return "string " + Quote(text);
     }
-    case Kind::kList: return "a list";
-    case Kind::kMap: return "an object";
-    case Kind::kExpression: return "a pipeline variable (" + as_expression().Describe() + ")";
+    case Kind::kList:
+      return "a list";
+    case Kind::kMap:
+      return "an object";
+    case Kind::kExpression:
+      return "a pipeline variable (" + as_expression().Describe() + ")";
   }
   return "a value";
 }
@@ -103,20 +115,29 @@ bool Value::operator==(const Value& other) const {
 
 std::string_view KindName(Value::Kind kind) {
   switch (kind) {
-    case Value::Kind::kNull: return "null";
-    case Value::Kind::kBoolean: return "boolean";
-    case Value::Kind::kInteger: return "integer";
-    case Value::Kind::kFloat: return "float";
-    case Value::Kind::kString: return "string";
-    case Value::Kind::kList: return "list";
-    case Value::Kind::kMap: return "object";
-    case Value::Kind::kExpression: return "pipeline variable";
+    case Value::Kind::kNull:
+      return "null";
+    case Value::Kind::kBoolean:
+      return "boolean";
+    case Value::Kind::kInteger:
+      return "integer";
+    case Value::Kind::kFloat:
+      return "float";
+    case Value::Kind::kString:
+      return "string";
+    case Value::Kind::kList:
+      return "list";
+    case Value::Kind::kMap:
+      return "object";
+    case Value::Kind::kExpression:
+      return "pipeline variable";
   }
   return "value";
 }
 
 std::string FormatFloat(double value) {
-  if (!std::isfinite(value)) return std::isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity");
+  if (!std::isfinite(value))
+    return std::isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity");
   char buffer[32];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   std::string text(buffer, end);
@@ -126,14 +147,20 @@ std::string FormatFloat(double value) {
 
 std::string RenderForJoin(const Value& value) {
   switch (value.kind()) {
-    case Value::Kind::kNull: return "";
-    case Value::Kind::kBoolean: return value.as_boolean() ? "true" : "false";
-    case Value::Kind::kInteger: return std::to_string(value.as_integer());
-    case Value::Kind::kFloat: return FormatFloat(value.as_float());
-    case Value::Kind::kString: return value.as_string();
+    case Value::Kind::kNull:
+      return "";
+    case Value::Kind::kBoolean:
+      return value.as_boolean() ? "true" : "false";
+    case Value::Kind::kInteger:
+      return std::to_string(value.as_integer());
+    case Value::Kind::kFloat:
+      return FormatFloat(value.as_float());
+    case Value::Kind::kString:
+      return value.as_string();
     case Value::Kind::kList:
     case Value::Kind::kMap:
-    case Value::Kind::kExpression: return WriteJson(value);
+    case Value::Kind::kExpression:
+      return WriteJson(value);
   }
   return "";
 }

@@ -20,7 +20,8 @@ Value StepToValue(const PipelineDefinition& definition, size_t index) {
     for (const Member& argument : step.arguments.as_map()) {
       if (argument.key == "Conditions") {
         Value::List conditions;
-        for (const Condition& condition : step.conditions) conditions.push_back(ConditionToValue(condition));
+        for (const Condition& condition : step.conditions)
+          conditions.push_back(ConditionToValue(condition));
         arguments.as_map().push_back(Member{argument.key, Value(std::move(conditions))});
       } else if (argument.key == "IfSteps" || argument.key == "ElseSteps") {
         Value::List branch;
@@ -42,11 +43,13 @@ Value DefinitionToValue(const PipelineDefinition& definition) {
   for (const Member& field : definition.fields) {
     if (field.key == "Parameters") {
       Value::List parameters;
-      for (const ParameterSpec& parameter : definition.parameters) parameters.push_back(parameter.written);
+      for (const ParameterSpec& parameter : definition.parameters)
+        parameters.push_back(parameter.written);
       result.as_map().push_back(Member{field.key, Value(std::move(parameters))});
     } else if (field.key == "Steps") {
       Value::List steps;
-      for (size_t index : definition.top_level_steps) steps.push_back(StepToValue(definition, index));
+      for (size_t index : definition.top_level_steps)
+        steps.push_back(StepToValue(definition, index));
       result.as_map().push_back(Member{field.key, Value(std::move(steps))});
     } else {
       result.as_map().push_back(field);

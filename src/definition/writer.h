@@ -2,9 +2,9 @@
 // nested Condition branches rebuilt from the flattened steps.
 #pragma once
 
-#include <string>
-
 #include "definition/pipeline_definition.h"
+
+#include <string>
 
 namespace sluice {
 

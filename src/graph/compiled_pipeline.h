@@ -2,12 +2,12 @@
 // every execution of that pipeline version.
 #pragma once
 
-#include <memory>
-#include <string_view>
-
 #include "base/result.h"
 #include "definition/pipeline_definition.h"
 #include "graph/dag.h"
+
+#include <memory>
+#include <string_view>
 
 namespace sluice {
 

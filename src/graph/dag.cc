@@ -1,21 +1,25 @@
 #include "graph/dag.h"
 
-#include <algorithm>
-#include <functional>
-
 #include "base/text.h"
 #include "definition/condition.h"
 #include "definition/expression.h"
 #include "definition/pipeline_definition.h"
+
+#include <algorithm>
+#include <functional>
 
 namespace sluice {
 namespace {
 
 int Strength(EdgeKind kind) {
   switch (kind) {
-    case EdgeKind::kIfBranch: case EdgeKind::kElseBranch: return 2;
-    case EdgeKind::kData: return 1;
-    case EdgeKind::kOrder: return 0;
+    case EdgeKind::kIfBranch:
+    case EdgeKind::kElseBranch:
+      return 2;
+    case EdgeKind::kData:
+      return 1;
+    case EdgeKind::kOrder:
+      return 0;
   }
   return 0;
 }
@@ -24,7 +28,8 @@ void CollectStepReferences(const Value& value, const PipelineDefinition& definit
                            std::vector<Edge>& edges) {
   ForEachReference(value, [&](const Reference& reference) {
     if (reference.root != Reference::Root::kStep) return;
-    if (auto from = definition.FindStep(reference.name)) edges.push_back(Edge{*from, to, EdgeKind::kData});
+    if (auto from = definition.FindStep(reference.name))
+      edges.push_back(Edge{*from, to, EdgeKind::kData});
   });
 }
 
@@ -63,10 +68,14 @@ std::string DescribeCycle(const PipelineDefinition& definition, const Dag& dag,
 
 std::string_view EdgeKindName(EdgeKind kind) {
   switch (kind) {
-    case EdgeKind::kData: return "data";
-    case EdgeKind::kOrder: return "order";
-    case EdgeKind::kIfBranch: return "if";
-    case EdgeKind::kElseBranch: return "else";
+    case EdgeKind::kData:
+      return "data";
+    case EdgeKind::kOrder:
+      return "order";
+    case EdgeKind::kIfBranch:
+      return "if";
+    case EdgeKind::kElseBranch:
+      return "else";
   }
   return "";
 }
@@ -77,7 +86,8 @@ Result<Dag, Errors> Dag::Build(const PipelineDefinition& definition) {
   for (size_t to = 0; to < count; ++to) {
     const StepSpec& step = definition.steps[to];
     CollectStepReferences(step.arguments, definition, to, edges);
-    for (const Member& field : step.fields) CollectStepReferences(field.value, definition, to, edges);
+    for (const Member& field : step.fields)
+      CollectStepReferences(field.value, definition, to, edges);
     for (const Condition& condition : step.conditions) {
       ForEachOperand(condition, [&](const Value& operand) {
         CollectStepReferences(operand, definition, to, edges);
@@ -95,12 +105,14 @@ Result<Dag, Errors> Dag::Build(const PipelineDefinition& definition) {
     if (a.from != b.from) return a.from < b.from;
     return Strength(a.kind) > Strength(b.kind);
   });
-  edges.erase(std::unique(edges.begin(), edges.end(),
-                          [](const Edge& a, const Edge& b) { return a.from == b.from && a.to == b.to; }),
-              edges.end());
+  edges.erase(
+      std::unique(edges.begin(), edges.end(),
+                  [](const Edge& a, const Edge& b) { return a.from == b.from && a.to == b.to; }),
+      edges.end());
   // Self-references are reported by the validator; they are not edges.
-  edges.erase(std::remove_if(edges.begin(), edges.end(), [](const Edge& e) { return e.from == e.to; }),
-              edges.end());
+  edges.erase(
+      std::remove_if(edges.begin(), edges.end(), [](const Edge& e) { return e.from == e.to; }),
+      edges.end());
 
   Dag dag;
   dag.upstream_offsets_.assign(count + 1, 0);

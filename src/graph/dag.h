@@ -7,12 +7,12 @@
 // Built once per pipeline version and shared read-only by every execution (thread-safe).
 #pragma once
 
+#include "base/result.h"
+
 #include <cstddef>
 #include <span>
 #include <string>
 #include <vector>
-
-#include "base/result.h"
 
 namespace sluice {
 

@@ -1,5 +1,7 @@
 #include "graph/dag.h"
 
+#include "graph/compiled_pipeline.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,8 +10,6 @@
 #include <sstream>
 #include <tuple>
 
-#include "graph/compiled_pipeline.h"
-
 namespace sluice {
 namespace {
 
@@ -17,12 +17,14 @@ using EdgeSet = std::set<std::tuple<std::string, std::string, EdgeKind>>;
 
 std::shared_ptr<const CompiledPipeline> CompileText(std::string_view text) {
   CompileOutcome outcome = Compile(text);
-  EXPECT_TRUE(outcome.pipeline) << (outcome.errors.empty() ? "" : outcome.errors.front().ToString());
+  EXPECT_TRUE(outcome.pipeline) << (outcome.errors.empty() ? ""
+                                                           : outcome.errors.front().ToString());
   return outcome.pipeline;
 }
 
 std::shared_ptr<const CompiledPipeline> CompileFixture(const std::string& name) {
-  std::ifstream stream(std::filesystem::path(SLUICE_SHARED_DIR) / "fixtures/sdk" / (name + ".json"));
+  std::ifstream stream(std::filesystem::path(SLUICE_SHARED_DIR) / "fixtures/sdk" /
+                       (name + ".json"));
   std::ostringstream text;
   text << stream.rdbuf();
   return CompileText(text.str());
@@ -32,8 +34,8 @@ EdgeSet EdgesOf(const CompiledPipeline& pipeline) {
   EdgeSet edges;
   for (size_t step = 0; step < pipeline.dag.size(); ++step) {
     for (const Edge& edge : pipeline.dag.Downstream(step)) {
-      edges.emplace(pipeline.definition.steps[edge.from].name, pipeline.definition.steps[edge.to].name,
-                    edge.kind);
+      edges.emplace(pipeline.definition.steps[edge.from].name,
+                    pipeline.definition.steps[edge.to].name, edge.kind);
     }
   }
   return edges;
@@ -113,7 +115,8 @@ TEST(Dag, OrdersStepsTopologicallyWhateverTheirWrittenOrder) {
   auto pipeline = CompileText(kChain);
   ASSERT_TRUE(pipeline);
   std::vector<std::string> order;
-  for (size_t step : pipeline->dag.TopologicalOrder()) order.push_back(pipeline->definition.steps[step].name);
+  for (size_t step : pipeline->dag.TopologicalOrder())
+    order.push_back(pipeline->definition.steps[step].name);
   EXPECT_EQ(order, (std::vector<std::string>{"A", "B", "C"}));
 }
 
@@ -126,7 +129,8 @@ TEST(Dag, ReportsACycleAsThePathAroundIt) {
       "LeftValue": {"Get": "Steps.B.Outcome"}, "RightValue": true}]}}]})");
   ASSERT_FALSE(outcome.pipeline);
   ASSERT_EQ(outcome.errors.size(), 1u);
-  EXPECT_EQ(outcome.errors[0].ToString(), "/Steps/1: steps depend on each other in a cycle: A -> B -> C -> A");
+  EXPECT_EQ(outcome.errors[0].ToString(),
+            "/Steps/1: steps depend on each other in a cycle: A -> B -> C -> A");
 }
 
 TEST(ReadySet, ReleasesStepsAsTheirUpstreamsFinish) {
@@ -136,7 +140,8 @@ TEST(ReadySet, ReleasesStepsAsTheirUpstreamsFinish) {
   EXPECT_EQ(Names(*pipeline, ready.Start().ready), std::vector<std::string>{"Split"});
   EXPECT_EQ(ready.Finish(*pipeline->definition.FindStep("Split")).ready.size(), 8u);
   for (int shard = 0; shard < 7; ++shard) {
-    EXPECT_TRUE(ready.Finish(*pipeline->definition.FindStep("Shard" + std::to_string(shard))).ready.empty());
+    EXPECT_TRUE(ready.Finish(*pipeline->definition.FindStep("Shard" + std::to_string(shard)))
+                    .ready.empty());
   }
   EXPECT_EQ(Names(*pipeline, ready.Finish(*pipeline->definition.FindStep("Shard7")).ready),
             std::vector<std::string>{"Merge"});
@@ -148,10 +153,12 @@ TEST(ReadySet, SkipsTheUntakenBranchAndEverythingBelowIt) {
   const PipelineDefinition& d = pipeline->definition;
   ReadySet ready(pipeline->dag);
   ready.Start();
-  EXPECT_EQ(Names(*pipeline, ready.Finish(*d.FindStep("Score")).ready), std::vector<std::string>{"OuterCheck"});
+  EXPECT_EQ(Names(*pipeline, ready.Finish(*d.FindStep("Score")).ready),
+            std::vector<std::string>{"OuterCheck"});
   ReadySet::Progress outer = ready.Finish(*d.FindStep("OuterCheck"), false);
   EXPECT_EQ(Names(*pipeline, outer.ready), std::vector<std::string>{"BelowThreshold"});
-  EXPECT_EQ(Names(*pipeline, outer.skipped), (std::vector<std::string>{"InnerCheck", "Publish", "Review"}));
+  EXPECT_EQ(Names(*pipeline, outer.skipped),
+            (std::vector<std::string>{"InnerCheck", "Publish", "Review"}));
 }
 
 TEST(ReadySet, RunsOnlyTheTakenBranchOfANestedCondition) {

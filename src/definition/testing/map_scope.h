@@ -1,11 +1,11 @@
 // An EvaluationScope over in-memory maps, for tests of expressions and conditions.
 #pragma once
 
-#include <map>
-#include <string>
-
 #include "base/text.h"
 #include "definition/expression.h"
+
+#include <map>
+#include <string>
 
 namespace sluice::testing {
 
@@ -41,7 +41,8 @@ class MapScope : public EvaluationScope {
   static Result<Value> Lookup(const std::map<std::string, Value>& map, std::string_view key,
                               std::string_view what) {
     auto found = map.find(std::string(key));
-    if (found == map.end()) return NotFound("", std::string(what) + " " + Quote(key) + " is not set");
+    if (found == map.end())
+      return NotFound("", std::string(what) + " " + Quote(key) + " is not set");
     return found->second;
   }
 };
