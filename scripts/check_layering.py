@@ -12,7 +12,9 @@ ALLOWED = {
     "base": set(),
     "definition": {"base"},
     "graph": {"base", "definition"},
-    "cli": {"base", "definition", "graph"},
+    "artifacts": {"base"},
+    "executors": {"base"},
+    "cli": {"base", "definition", "graph", "artifacts", "executors"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')

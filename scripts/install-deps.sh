@@ -3,11 +3,14 @@
 # for what is missing.
 set -euo pipefail
 
+# Boost is Debian's default (1.74): python3-xgboost needs python3-scipy, whose python3-pythran
+# depends on libboost-dev 1.74, which conflicts with libboost1.81-dev (docs/adr/0002).
 packages=(
   cmake ninja-build g++ clang clang-format
-  nlohmann-json3-dev libcli11-dev
+  nlohmann-json3-dev libcli11-dev libboost-dev libsqlite3-dev libarchive-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3
+  bubblewrap
+  python3 python3-pandas python3-sklearn python3-xgboost
 )
 
 missing=()

@@ -1,0 +1,78 @@
+// Where jobs run. A job is one process tree: the command a step handler prepared, with its
+// environment, working directory and log file, optionally isolated so that it sees its step's
+// host directory at /opt/ml. Completion is delivered on the engine's event loop, never from
+// another thread into engine state.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sluice {
+
+enum class Isolation {
+  // bubblewrap: a private mount namespace with the step's directory at /opt/ml, the host's
+  // /usr and /etc read-only, a private /tmp; scripts that hard-code /opt/ml run unchanged.
+  kBubblewrap,
+  // A plain child process; /opt/ml paths must be remapped by the caller.
+  kNone,
+};
+
+struct Mount {
+  std::filesystem::path host;
+  std::string inside;  // absolute path inside the job's view
+  bool is_read_only = true;
+};
+
+struct JobSpec {
+  std::string name;                  // unique among jobs of one state directory
+  std::vector<std::string> command;  // argv; a bare command[0] is looked up in PATH
+  std::vector<std::pair<std::string, std::string>> environment;  // the whole environment
+  std::string working_directory;     // as the job sees it
+  std::filesystem::path log_file;    // stdout and stderr, appended
+  Isolation isolation = Isolation::kNone;
+  std::filesystem::path ml_root;     // kBubblewrap: the host directory seen as /opt/ml
+  std::vector<Mount> mounts;         // kBubblewrap: further binds (runtimes, code)
+  std::optional<std::chrono::seconds> max_runtime;  // stopped when exceeded
+};
+
+struct JobResult {
+  enum class Outcome {
+    kExited,        // exit_status holds the status
+    kSignaled,      // killed by `signal` (not on our request)
+    kStopped,       // ended because Stop() was called
+    kTimedOut,      // ended because max_runtime passed
+    kLaunchFailed,  // never started; message says why
+  };
+  Outcome outcome = Outcome::kExited;
+  int exit_status = 0;
+  int signal = 0;
+  std::string message;
+  std::chrono::system_clock::time_point started;
+  std::chrono::system_clock::time_point ended;
+};
+
+using JobId = uint64_t;
+
+class Executor {
+ public:
+  using Completion = std::function<void(JobResult)>;
+  virtual ~Executor() = default;
+
+  // Starts the job; `on_done` runs exactly once, on the event loop the executor was given.
+  virtual Result<JobId> Launch(const JobSpec& spec, Completion on_done) = 0;
+  // Asks the job to end: SIGTERM to its process group, SIGKILL after the grace period.
+  // Idempotent; a job that already ended is left alone. Its completion reports kStopped.
+  virtual void Stop(JobId job) = 0;
+  // Jobs launched and not yet completed.
+  virtual size_t running_jobs() const = 0;
+};
+
+}  // namespace sluice
