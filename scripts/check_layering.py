@@ -12,9 +12,11 @@ ALLOWED = {
     "base": set(),
     "definition": {"base"},
     "graph": {"base", "definition"},
+    "model": {"base", "definition"},
+    "store": {"base", "definition", "model"},
     "artifacts": {"base"},
     "executors": {"base"},
-    "cli": {"base", "definition", "graph", "artifacts", "executors"},
+    "cli": {"base", "definition", "graph", "model", "store", "artifacts", "executors"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')

@@ -1,0 +1,270 @@
+#include "store/sqlite_store.h"
+
+#include "base/text.h"
+#include "store/migrations.h"
+
+#include <sqlite3.h>
+
+namespace sluice {
+namespace {
+
+int64_t ToMillis(TimePoint time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+TimePoint FromMillis(int64_t millis) {
+  return TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(millis)));
+}
+
+// A prepared statement, finalized when it goes out of scope.
+class Statement {
+ public:
+  Statement(sqlite3* database, const char* sql) : database_(database) {
+    status_ = sqlite3_prepare_v2(database, sql, -1, &statement_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(statement_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return status_ == SQLITE_OK; }
+  Statement& Bind(int index, std::string_view text) {
+    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Bind(int index, int64_t number) {
+    sqlite3_bind_int64(statement_, index, number);
+    return *this;
+  }
+  Statement& BindNull(int index) {
+    sqlite3_bind_null(statement_, index);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return status_ = sqlite3_step(statement_); }
+  std::string Text(int column) const {
+    const auto* text = sqlite3_column_text(statement_, column);
+    return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text));
+  }
+  int64_t Integer(int column) const { return sqlite3_column_int64(statement_, column); }
+  bool IsNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+  Error Failure(std::string_view what) const {
+    return MakeError(ErrorCode::kIo, "metadata store",
+                     std::string(what) + ": " + sqlite3_errmsg(database_));
+  }
+
+ private:
+  sqlite3* database_;
+  sqlite3_stmt* statement_ = nullptr;
+  int status_ = SQLITE_OK;
+};
+
+ExecutionRecord ReadExecution(const Statement& row) {
+  ExecutionRecord record;
+  record.id = row.Text(0);
+  record.pipeline_name = row.Text(1);
+  record.display_name = row.Text(2);
+  record.status = ExecutionStatusFromName(row.Text(3)).value_or(ExecutionStatus::kFailed);
+  record.failure_reason = row.Text(4);
+  record.definition = row.Text(5);
+  record.parameters_json = row.Text(6);
+  record.max_parallel_steps = row.Integer(7);
+  record.created = FromMillis(row.Integer(8));
+  record.last_modified = FromMillis(row.Integer(9));
+  return record;
+}
+
+constexpr const char* kExecutionColumns =
+    "id, pipeline_name, display_name, status, failure_reason, definition, parameters, "
+    "max_parallel_steps, created_ms, last_modified_ms";
+
+}  // namespace
+
+SqliteStore::SqliteStore(sqlite3* database, std::filesystem::path file)
+    : database_(database), file_(std::move(file)) {}
+
+SqliteStore::~SqliteStore() { sqlite3_close(database_); }
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& file) {
+  sqlite3* database = nullptr;
+  const int status =
+      sqlite3_open_v2(file.c_str(), &database,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (status != SQLITE_OK) {
+    std::string message = database != nullptr ? sqlite3_errmsg(database) : sqlite3_errstr(status);
+    sqlite3_close(database);
+    return MakeError(ErrorCode::kIo, file.string(), "cannot open the metadata store: " + message);
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(database, file));
+  sqlite3_busy_timeout(database, 5000);
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (auto done = store->Execute(pragma); !done) return done.error();
+  }
+  Statement version(database, "PRAGMA user_version");
+  if (version.Step() != SQLITE_ROW) return version.Failure("reading the schema version");
+  const int64_t applied = version.Integer(0);
+  const auto& migrations = Migrations();
+  if (applied > static_cast<int64_t>(migrations.size())) {
+    return MakeError(ErrorCode::kConflict, file.string(),
+                     "the metadata store has schema version " + std::to_string(applied) +
+                         ", newer than this sluice knows (" + std::to_string(migrations.size()) +
+                         "); use a newer sluice");
+  }
+  for (size_t i = static_cast<size_t>(applied); i < migrations.size(); ++i) {
+    const std::string script = "BEGIN IMMEDIATE;\n" + std::string(migrations[i]) +
+                               "\nPRAGMA user_version=" + std::to_string(i + 1) + ";\nCOMMIT;";
+    if (auto done = store->Execute(script.c_str()); !done) {
+      store->Rollback();
+      return done.error();
+    }
+  }
+  return store;
+}
+
+Result<void> SqliteStore::Execute(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(database_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    Error error =
+        MakeError(ErrorCode::kIo, file_.string(),
+                  std::string("metadata store: ") + (message ? message : "unknown error"));
+    sqlite3_free(message);
+    return error;
+  }
+  return {};
+}
+
+void SqliteStore::Rollback() {
+  // A failed rollback leaves nothing more to undo: SQLite has already ended the transaction.
+  sqlite3_exec(database_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Result<void> SqliteStore::Apply(Transition& transition) {
+  std::lock_guard lock(mutex_);
+  if (auto begun = Execute("BEGIN IMMEDIATE"); !begun) return begun;
+  auto fail = [&](const Statement& statement, std::string_view what) -> Result<void> {
+    Error error = statement.Failure(what);
+    Rollback();
+    return error;
+  };
+  if (transition.execution) {
+    const ExecutionRecord& e = *transition.execution;
+    Statement upsert(database_,
+                     "INSERT OR REPLACE INTO executions (id, pipeline_name, display_name, status, "
+                     "failure_reason, definition, parameters, max_parallel_steps, created_ms, "
+                     "last_modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    upsert.Bind(1, e.id).Bind(2, e.pipeline_name).Bind(3, e.display_name);
+    upsert.Bind(4, ExecutionStatusName(e.status)).Bind(5, e.failure_reason).Bind(6, e.definition);
+    upsert.Bind(7, e.parameters_json).Bind(8, e.max_parallel_steps).Bind(9, ToMillis(e.created));
+    upsert.Bind(10, ToMillis(e.last_modified));
+    if (upsert.Step() != SQLITE_DONE) return fail(upsert, "writing execution " + e.id);
+  }
+  for (const StepRun& run : transition.step_runs) {
+    Statement upsert(
+        database_,
+        "INSERT OR REPLACE INTO step_runs (execution_id, step_name, attempt, step_type, "
+        "status, job_name, failure_class, failure_reason, properties, metadata, "
+        "log_file, started_ms, ended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "?10, ?11, ?12, ?13)");
+    upsert.Bind(1, run.execution_id).Bind(2, run.step_name).Bind(3, run.attempt);
+    upsert.Bind(4, run.step_type).Bind(5, StepStatusName(run.status)).Bind(6, run.job_name);
+    upsert.Bind(7, FailureClassName(run.failure_class)).Bind(8, run.failure_reason);
+    upsert.Bind(9, run.properties_json).Bind(10, run.metadata_json).Bind(11, run.log_file);
+    upsert.Bind(12, ToMillis(run.started));
+    if (run.ended) {
+      upsert.Bind(13, ToMillis(*run.ended));
+    } else {
+      upsert.BindNull(13);
+    }
+    if (upsert.Step() != SQLITE_DONE) return fail(upsert, "writing step " + Quote(run.step_name));
+  }
+  for (Event& event : transition.events) {
+    Statement insert(database_,
+                     "INSERT INTO events (time_ms, execution_id, step_name, status, detail) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)");
+    insert.Bind(1, ToMillis(event.time)).Bind(2, event.execution_id).Bind(3, event.step_name);
+    insert.Bind(4, event.status).Bind(5, event.detail);
+    if (insert.Step() != SQLITE_DONE) return fail(insert, "writing an event");
+    event.sequence = sqlite3_last_insert_rowid(database_);
+  }
+  if (auto committed = Execute("COMMIT"); !committed) {
+    Rollback();
+    return committed;
+  }
+  return {};
+}
+
+Result<std::optional<ExecutionRecord>> SqliteStore::FindExecution(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  const std::string sql =
+      std::string("SELECT ") + kExecutionColumns + " FROM executions WHERE id = ?1";
+  Statement query(database_, sql.c_str());
+  query.Bind(1, id);
+  const int status = query.Step();
+  if (status == SQLITE_DONE) return std::optional<ExecutionRecord>();
+  if (status != SQLITE_ROW) return query.Failure("reading execution " + std::string(id));
+  return std::optional<ExecutionRecord>(ReadExecution(query));
+}
+
+Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(size_t limit) {
+  std::lock_guard lock(mutex_);
+  const std::string sql = std::string("SELECT ") + kExecutionColumns +
+                          " FROM executions ORDER BY created_ms DESC, id DESC LIMIT ?1";
+  Statement query(database_, sql.c_str());
+  query.Bind(1, static_cast<int64_t>(limit));
+  std::vector<ExecutionRecord> records;
+  int status;
+  while ((status = query.Step()) == SQLITE_ROW) records.push_back(ReadExecution(query));
+  if (status != SQLITE_DONE) return query.Failure("listing executions");
+  return records;
+}
+
+Result<std::vector<StepRun>> SqliteStore::ListStepRuns(std::string_view execution_id) {
+  std::lock_guard lock(mutex_);
+  Statement query(database_,
+                  "SELECT execution_id, step_name, attempt, step_type, status, job_name, "
+                  "failure_class, failure_reason, properties, metadata, log_file, started_ms, "
+                  "ended_ms FROM step_runs WHERE execution_id = ?1 ORDER BY started_ms, rowid");
+  query.Bind(1, execution_id);
+  std::vector<StepRun> runs;
+  int status;
+  while ((status = query.Step()) == SQLITE_ROW) {
+    StepRun run;
+    run.execution_id = query.Text(0);
+    run.step_name = query.Text(1);
+    run.attempt = query.Integer(2);
+    run.step_type = query.Text(3);
+    run.status = StepStatusFromName(query.Text(4)).value_or(StepStatus::kFailed);
+    run.job_name = query.Text(5);
+    run.failure_class = FailureClassFromName(query.Text(6)).value_or(FailureClass::kNone);
+    run.failure_reason = query.Text(7);
+    run.properties_json = query.Text(8);
+    run.metadata_json = query.Text(9);
+    run.log_file = query.Text(10);
+    run.started = FromMillis(query.Integer(11));
+    if (!query.IsNull(12)) run.ended = FromMillis(query.Integer(12));
+    runs.push_back(std::move(run));
+  }
+  if (status != SQLITE_DONE) return query.Failure("listing steps of " + std::string(execution_id));
+  return runs;
+}
+
+Result<std::vector<Event>> SqliteStore::ListEvents(std::string_view execution_id,
+                                                   int64_t after_sequence) {
+  std::lock_guard lock(mutex_);
+  Statement query(database_,
+                  "SELECT sequence, time_ms, execution_id, step_name, status, detail FROM events "
+                  "WHERE execution_id = ?1 AND sequence > ?2 ORDER BY sequence");
+  query.Bind(1, execution_id).Bind(2, after_sequence);
+  std::vector<Event> events;
+  int status;
+  while ((status = query.Step()) == SQLITE_ROW) {
+    events.push_back(Event{query.Integer(0), FromMillis(query.Integer(1)), query.Text(2),
+                           query.Text(3), query.Text(4), query.Text(5)});
+  }
+  if (status != SQLITE_DONE) return query.Failure("listing events");
+  return events;
+}
+
+}  // namespace sluice

@@ -1,0 +1,39 @@
+// MetadataStore in one SQLite file (WAL mode, synchronous=FULL so a committed transition
+// survives a crash of the process or the machine). One connection, guarded by a mutex: the
+// engine is the only writer, and readers are short.
+#pragma once
+
+#include "store/metadata_store.h"
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+struct sqlite3;
+
+namespace sluice {
+
+class SqliteStore : public MetadataStore {
+ public:
+  // Opens or creates the database and brings its schema up to date.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& file);
+  ~SqliteStore() override;
+
+  Result<void> Apply(Transition& transition) override;
+  Result<std::optional<ExecutionRecord>> FindExecution(std::string_view id) override;
+  Result<std::vector<ExecutionRecord>> ListExecutions(size_t limit) override;
+  Result<std::vector<StepRun>> ListStepRuns(std::string_view execution_id) override;
+  Result<std::vector<Event>> ListEvents(std::string_view execution_id,
+                                        int64_t after_sequence) override;
+
+ private:
+  explicit SqliteStore(sqlite3* database, std::filesystem::path file);
+  Result<void> Execute(const char* sql);
+  void Rollback();
+
+  sqlite3* database_;
+  std::filesystem::path file_;
+  std::mutex mutex_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,136 @@
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace sluice {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-store-XXXXXX").string();
+    directory_ = mkdtemp(pattern.data());
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+
+  std::unique_ptr<SqliteStore> OpenStore() {
+    auto store = SqliteStore::Open(directory_ / "state.db");
+    EXPECT_TRUE(store.has_value()) << store.error().ToString();
+    return std::move(*store);
+  }
+
+  static ExecutionRecord Execution(std::string id, int64_t created_ms) {
+    ExecutionRecord record;
+    record.id = std::move(id);
+    record.pipeline_name = "abalone";
+    record.display_name = "run";
+    record.definition = R"({"Version": "2020-12-01"})";
+    record.parameters_json = R"({"Threshold": 6.0})";
+    record.created = TimePoint(std::chrono::milliseconds(created_ms));
+    record.last_modified = record.created;
+    return record;
+  }
+
+  std::filesystem::path directory_;
+};
+
+TEST_F(SqliteStoreTest, KeepsCommittedStateAcrossReopening) {
+  {
+    auto store = OpenStore();
+    Transition start;
+    start.execution = Execution("abc123def456", 1000);
+    StepRun run;
+    run.execution_id = "abc123def456";
+    run.step_name = "Train";
+    run.step_type = "Training";
+    run.status = StepStatus::kSucceeded;
+    run.properties_json = R"({"TrainingJobName": "job"})";
+    run.started = TimePoint(std::chrono::milliseconds(1500));
+    run.ended = TimePoint(std::chrono::milliseconds(2500));
+    start.step_runs.push_back(run);
+    start.events.push_back(Event{0, run.started, "abc123def456", "Train", "Succeeded", ""});
+    ASSERT_TRUE(store->Apply(start).has_value());
+    EXPECT_GT(start.events[0].sequence, 0);
+  }
+  auto store = OpenStore();
+  auto execution = store->FindExecution("abc123def456");
+  ASSERT_TRUE(execution.has_value() && execution->has_value());
+  EXPECT_EQ((*execution)->parameters_json, R"({"Threshold": 6.0})");
+  EXPECT_EQ((*execution)->status, ExecutionStatus::kExecuting);
+  auto runs = store->ListStepRuns("abc123def456");
+  ASSERT_TRUE(runs.has_value());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].status, StepStatus::kSucceeded);
+  EXPECT_EQ((*runs)[0].properties_json, R"({"TrainingJobName": "job"})");
+  ASSERT_TRUE((*runs)[0].ended.has_value());
+  auto events = store->ListEvents("abc123def456", 0);
+  ASSERT_TRUE(events.has_value());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].status, "Succeeded");
+}
+
+TEST_F(SqliteStoreTest, ReplacesAStepAttemptAndKeepsAttemptsApart) {
+  auto store = OpenStore();
+  Transition start;
+  start.execution = Execution("e1", 1);
+  StepRun run;
+  run.execution_id = "e1";
+  run.step_name = "Prep";
+  run.status = StepStatus::kStarting;
+  start.step_runs.push_back(run);
+  ASSERT_TRUE(store->Apply(start).has_value());
+  Transition finish;
+  run.status = StepStatus::kFailed;
+  run.failure_class = FailureClass::kCapacityError;
+  finish.step_runs.push_back(run);
+  run.attempt = 2;
+  run.status = StepStatus::kStarting;
+  run.failure_class = FailureClass::kNone;
+  finish.step_runs.push_back(run);
+  ASSERT_TRUE(store->Apply(finish).has_value());
+  auto runs = *store->ListStepRuns("e1");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].status, StepStatus::kFailed);
+  EXPECT_EQ(runs[0].failure_class, FailureClass::kCapacityError);
+  EXPECT_EQ(runs[1].attempt, 2);
+}
+
+TEST_F(SqliteStoreTest, ListsExecutionsNewestFirst) {
+  auto store = OpenStore();
+  for (auto [id, created] : {std::pair{"old", 1}, std::pair{"new", 3}, std::pair{"mid", 2}}) {
+    Transition transition;
+    transition.execution = Execution(id, created);
+    ASSERT_TRUE(store->Apply(transition).has_value());
+  }
+  auto executions = *store->ListExecutions(10);
+  ASSERT_EQ(executions.size(), 3u);
+  EXPECT_EQ(executions[0].id, "new");
+  EXPECT_EQ(executions[2].id, "old");
+  EXPECT_EQ(store->ListExecutions(1)->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, RefusesAStepOfAnUnknownExecutionAndWritesNothing) {
+  auto store = OpenStore();
+  Transition orphan;
+  StepRun run;
+  run.execution_id = "missing";
+  run.step_name = "A";
+  orphan.step_runs.push_back(run);
+  orphan.events.push_back(Event{0, {}, "missing", "A", "Starting", ""});
+  auto applied = store->Apply(orphan);
+  ASSERT_FALSE(applied.has_value());
+  EXPECT_NE(applied.error().message.find("FOREIGN KEY"), std::string::npos)
+      << applied.error().message;
+  EXPECT_TRUE(store->ListEvents("missing", 0)->empty());
+}
+
+TEST_F(SqliteStoreTest, ReportsAnUnopenableFile) {
+  auto store = SqliteStore::Open(directory_ / "no-such-dir" / "state.db");
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().message, "cannot open the metadata store: unable to open database file");
+}
+
+}  // namespace
+}  // namespace sluice
