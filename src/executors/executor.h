@@ -4,6 +4,8 @@
 // another thread into engine state.
 #pragma once
 
+#include "base/result.h"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -12,8 +14,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "base/result.h"
 
 namespace sluice {
 
@@ -35,11 +35,11 @@ struct JobSpec {
   std::string name;                  // unique among jobs of one state directory
   std::vector<std::string> command;  // argv; a bare command[0] is looked up in PATH
   std::vector<std::pair<std::string, std::string>> environment;  // the whole environment
-  std::string working_directory;     // as the job sees it
-  std::filesystem::path log_file;    // stdout and stderr, appended
+  std::string working_directory;                                 // as the job sees it
+  std::filesystem::path log_file;                                // stdout and stderr, appended
   Isolation isolation = Isolation::kNone;
-  std::filesystem::path ml_root;     // kBubblewrap: the host directory seen as /opt/ml
-  std::vector<Mount> mounts;         // kBubblewrap: further binds (runtimes, code)
+  std::filesystem::path ml_root;  // kBubblewrap: the host directory seen as /opt/ml
+  std::vector<Mount> mounts;      // kBubblewrap: further binds (runtimes, code)
   std::optional<std::chrono::seconds> max_runtime;  // stopped when exceeded
 };
 
