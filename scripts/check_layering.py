@@ -16,7 +16,11 @@ ALLOWED = {
     "store": {"base", "definition", "model"},
     "artifacts": {"base"},
     "executors": {"base"},
-    "cli": {"base", "definition", "graph", "model", "store", "artifacts", "executors"},
+    "runtimes": {"base", "definition"},
+    "steps": {"base", "definition", "model", "executors", "artifacts", "runtimes"},
+    "engine": {"base", "definition", "graph", "model", "store", "executors", "artifacts", "steps"},
+    "cli": {"base", "definition", "graph", "model", "store", "artifacts", "executors", "runtimes",
+            "steps", "engine"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
