@@ -1,6 +1,8 @@
 // The `sluice` command line: the subcommand table. This is the composition root, the only
 // place that names concrete implementations.
 #include "cli/commands.h"
+#include "cli/inspect_commands.h"
+#include "cli/run_command.h"
 
 #include <CLI/CLI.hpp>
 
@@ -45,6 +47,72 @@ int main(int argc, char** argv) {
   normalize->add_option("FILE", normalize_file, "Definition JSON file (- for standard input)")
       ->required();
   normalize->callback([&] { status = sluice::RunNormalize(normalize_file); });
+
+  std::string state_dir;
+  auto add_state_dir = [&](CLI::App* command) {
+    command->add_option("--state-dir", state_dir,
+                        "State directory (default: $SLUICE_HOME, else ./.sluice)");
+  };
+
+  sluice::RunOptions run_options;
+  auto* run = app.add_subcommand("run", "Run a pipeline definition here, to the end");
+  run->add_option("FILE", run_options.file, "Definition JSON file (- for standard input)")
+      ->required();
+  run->add_option("--param", run_options.parameters, "A parameter value, NAME=VALUE (repeatable)");
+  run->add_option("--parallelism", run_options.parallelism,
+                  "Most steps of the execution running at once (default: no limit)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--isolation", run_options.isolation,
+                  "bwrap: each step sees a private /opt/ml (default, when bubblewrap works "
+                  "here); none: plain processes")
+      ->check(CLI::IsMember({"bwrap", "none"}));
+  run->add_option("--pipeline-name", run_options.pipeline_name,
+                  "Pipeline name (default: from the file name)");
+  run->add_option("--runtimes", run_options.runtimes_file,
+                  "Image runtime map (default: runtimes.json in the state directory)");
+  run->add_flag("--quiet", run_options.is_quiet, "Print only the outcome");
+  add_state_dir(run);
+  run->callback([&] {
+    run_options.state_dir = state_dir;
+    status = sluice::RunPipeline(run_options);
+  });
+
+  auto* executions = app.add_subcommand("executions", "List and describe executions");
+  executions->require_subcommand(1);
+  size_t list_limit = 50;
+  auto* list = executions->add_subcommand("list", "The newest executions");
+  list->add_option("--limit", list_limit, "How many (default 50)");
+  add_state_dir(list);
+  list->callback([&] { status = sluice::RunListExecutions(state_dir, list_limit); });
+  std::string execution_id;
+  auto* describe = executions->add_subcommand("describe", "One execution: status, parameters");
+  describe->add_option("EXECUTION", execution_id, "Execution id")->required();
+  add_state_dir(describe);
+  describe->callback([&] { status = sluice::RunDescribeExecution(state_dir, execution_id); });
+
+  auto* steps = app.add_subcommand("steps", "Every attempt of every step of an execution");
+  steps->add_option("EXECUTION", execution_id, "Execution id")->required();
+  add_state_dir(steps);
+  steps->callback([&] { status = sluice::RunListSteps(state_dir, execution_id); });
+
+  std::string log_step;
+  bool is_following = false;
+  auto* logs = app.add_subcommand("logs", "What the steps of an execution printed");
+  logs->add_option("EXECUTION", execution_id, "Execution id")->required();
+  logs->add_option("STEP", log_step, "Only this step");
+  logs->add_flag("--follow,-f", is_following, "Keep printing until the step ends");
+  add_state_dir(logs);
+  logs->callback(
+      [&] { status = sluice::RunLogs(state_dir, execution_id, log_step, is_following); });
+
+  std::string copy_source;
+  std::string copy_destination;
+  auto* copy = app.add_subcommand(
+      "cp", "Copy a local file or directory to an s3:// URI of the local object store, or back");
+  copy->add_option("SOURCE", copy_source, "Local path or s3:// URI")->required();
+  copy->add_option("DESTINATION", copy_destination, "s3:// URI or local path")->required();
+  add_state_dir(copy);
+  copy->callback([&] { status = sluice::RunCopy(state_dir, copy_source, copy_destination); });
 
   try {
     app.parse(argc, argv);

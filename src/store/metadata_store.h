@@ -21,6 +21,9 @@ class MetadataStore {
 
   // Writes the transition in one transaction; fills in the events' sequence numbers.
   virtual Result<void> Apply(Transition& transition) = 0;
+  // All of them in one transaction (group commit): one fsync for everything the engine changed
+  // in one turn of its loop.
+  virtual Result<void> ApplyAll(std::vector<Transition>& transitions) = 0;
 
   virtual Result<std::optional<ExecutionRecord>> FindExecution(std::string_view id) = 0;
   // Newest first.

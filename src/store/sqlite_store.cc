@@ -141,12 +141,36 @@ void SqliteStore::Rollback() {
 }
 
 Result<void> SqliteStore::Apply(Transition& transition) {
+  std::vector<Transition*> one = {&transition};
+  return ApplyInOneTransaction(one);
+}
+
+Result<void> SqliteStore::ApplyAll(std::vector<Transition>& transitions) {
+  std::vector<Transition*> all;
+  all.reserve(transitions.size());
+  for (Transition& transition : transitions) all.push_back(&transition);
+  return ApplyInOneTransaction(all);
+}
+
+Result<void> SqliteStore::ApplyInOneTransaction(const std::vector<Transition*>& transitions) {
   std::lock_guard lock(mutex_);
   if (auto begun = Execute("BEGIN IMMEDIATE"); !begun) return begun;
-  auto fail = [&](const Statement& statement, std::string_view what) -> Result<void> {
-    Error error = statement.Failure(what);
+  for (Transition* transition : transitions) {
+    if (auto written = Write(*transition); !written) {
+      Rollback();
+      return written;
+    }
+  }
+  if (auto committed = Execute("COMMIT"); !committed) {
     Rollback();
-    return error;
+    return committed;
+  }
+  return {};
+}
+
+Result<void> SqliteStore::Write(Transition& transition) {
+  auto fail = [&](const Statement& statement, std::string_view what) -> Result<void> {
+    return statement.Failure(what);
   };
   if (transition.execution) {
     const ExecutionRecord& e = *transition.execution;
@@ -187,10 +211,6 @@ Result<void> SqliteStore::Apply(Transition& transition) {
     insert.Bind(4, event.status).Bind(5, event.detail);
     if (insert.Step() != SQLITE_DONE) return fail(insert, "writing an event");
     event.sequence = sqlite3_last_insert_rowid(database_);
-  }
-  if (auto committed = Execute("COMMIT"); !committed) {
-    Rollback();
-    return committed;
   }
   return {};
 }

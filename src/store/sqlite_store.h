@@ -20,6 +20,7 @@ class SqliteStore : public MetadataStore {
   ~SqliteStore() override;
 
   Result<void> Apply(Transition& transition) override;
+  Result<void> ApplyAll(std::vector<Transition>& transitions) override;
   Result<std::optional<ExecutionRecord>> FindExecution(std::string_view id) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(size_t limit) override;
   Result<std::vector<StepRun>> ListStepRuns(std::string_view execution_id) override;
@@ -28,6 +29,9 @@ class SqliteStore : public MetadataStore {
 
  private:
   explicit SqliteStore(sqlite3* database, std::filesystem::path file);
+  Result<void> ApplyInOneTransaction(const std::vector<Transition*>& transitions);
+  // Writes inside the caller's transaction.
+  Result<void> Write(Transition& transition);
   Result<void> Execute(const char* sql);
   void Rollback();
 

@@ -1,0 +1,27 @@
+// Where a Sluice installation keeps its state: one directory (`--state-dir`, else $SLUICE_HOME,
+// else ./.sluice) holding the metadata store (sluice.db), the local object store (objects/),
+// execution work directories and logs (executions/), created resources (resources/) and the
+// optional image runtime map (runtimes.json).
+#pragma once
+
+#include "base/result.h"
+
+#include <filesystem>
+#include <string>
+
+namespace sluice {
+
+std::filesystem::path ResolveStateDir(const std::string& flag);
+
+inline std::filesystem::path DatabasePath(const std::filesystem::path& state) {
+  return state / "sluice.db";
+}
+inline std::filesystem::path ObjectsPath(const std::filesystem::path& state) {
+  return state / "objects";
+}
+
+Result<void> EnsureStateDir(const std::filesystem::path& state);
+
+Result<std::string> ReadTextFile(const std::string& file);
+
+}  // namespace sluice

@@ -1,0 +1,473 @@
+#include "engine/engine.h"
+
+#include "artifacts/artifact_store.h"
+#include "base/event_loop.h"
+#include "base/text.h"
+#include "definition/json.h"
+#include "engine/execution.h"
+#include "engine/identifiers.h"
+#include "engine/worker_pool.h"
+#include "graph/compiled_pipeline.h"
+#include "model/transition.h"
+#include "steps/container_contract.h"
+#include "store/metadata_store.h"
+
+#include <cstdio>
+
+namespace sluice {
+
+// What a worker needs to prepare or complete one attempt of one step. Built on the engine
+// thread; everything in it is either owned or immutable and shared, so a worker may read it.
+struct StepTask {
+  std::string execution_id;
+  size_t step = 0;
+  int64_t attempt = 0;
+  std::shared_ptr<const CompiledPipeline> pipeline;
+  ExecutionIdentity identity;
+  StepScope scope;
+  std::string job_name;
+  std::filesystem::path work_dir;
+  std::filesystem::path log_file;
+  const StepHandler* handler = nullptr;
+  Value state;  // what Prepare() handed to Complete()
+
+  StepContext Context(const EngineOptions& options, ArtifactStore& artifacts,
+                      const RuntimeMap& runtimes) const {
+    return StepContext{identity,
+                       pipeline->definition.steps[step],
+                       attempt,
+                       job_name,
+                       work_dir,
+                       log_file,
+                       options.isolation,
+                       scope,
+                       artifacts,
+                       runtimes,
+                       options.transform_driver,
+                       options.state_dir / "resources",
+                       options.base_environment};
+  }
+};
+
+struct PrepareOutcome {
+  Result<Preparation> preparation;
+};
+
+namespace {
+
+constexpr size_t kMaxExecutionFailureReason = 1300;
+constexpr size_t kMaxStepFailureReason = 1024;
+
+std::string Truncate(std::string text, size_t limit) {
+  if (text.size() > limit) text.resize(limit);
+  return text;
+}
+
+FailureClass ClassOfPrepareError(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kIo:
+      return FailureClass::kServiceFault;
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kConflict:
+    case ErrorCode::kInternal:
+      return FailureClass::kClientError;
+  }
+  return FailureClass::kClientError;
+}
+
+}  // namespace
+
+Engine::Engine(EventLoop& loop, MetadataStore& store, ArtifactStore& artifacts, Executor& executor,
+               const RuntimeMap& runtimes, const Clock& clock, EngineOptions options)
+    : loop_(loop),
+      store_(store),
+      artifacts_(artifacts),
+      executor_(executor),
+      runtimes_(runtimes),
+      clock_(clock),
+      options_(std::move(options)),
+      workers_(std::make_unique<WorkerPool>(options_.worker_threads)) {}
+
+Engine::~Engine() = default;
+
+void Engine::AddEventListener(std::function<void(const Event&)> listener) {
+  event_listeners_.push_back(std::move(listener));
+}
+
+void Engine::AddFinishListener(std::function<void(const ExecutionRecord&)> listener) {
+  finish_listeners_.push_back(std::move(listener));
+}
+
+Execution* Engine::Find(std::string_view execution_id) {
+  auto found = executions_.find(execution_id);
+  return found == executions_.end() ? nullptr : found->second.get();
+}
+
+Event Engine::MakeEvent(const Execution& execution, std::string step, std::string status,
+                        std::string detail) const {
+  Event event;
+  event.time = clock_.Now();
+  event.execution_id = execution.record.id;
+  event.step_name = std::move(step);
+  event.status = std::move(status);
+  event.detail = std::move(detail);
+  return event;
+}
+
+Result<std::string, Errors> Engine::Start(StartRequest request) {
+  const PipelineDefinition& definition = request.pipeline->definition;
+  auto parameters = ResolveParameters(definition, request.parameters);
+  if (!parameters) return parameters.error();
+
+  auto execution = std::make_unique<Execution>();
+  execution->pipeline = request.pipeline;
+  execution->parameters = std::make_shared<const ParameterValues>(std::move(*parameters));
+  const TimePoint now = clock_.Now();
+  ExecutionRecord& record = execution->record;
+  record.id = NewExecutionId();
+  record.pipeline_name = request.pipeline_name;
+  record.display_name =
+      request.display_name.empty() ? "execution-" + record.id : request.display_name;
+  record.status = ExecutionStatus::kExecuting;
+  record.definition = std::move(request.definition);
+  record.parameters_json = WriteJson(ParametersToValue(definition, *execution->parameters));
+  record.max_parallel_steps = request.max_parallel_steps;
+  record.created = now;
+  record.last_modified = now;
+
+  ExecutionIdentity& identity = execution->identity;
+  identity.execution_id = record.id;
+  identity.pipeline_name = record.pipeline_name;
+  identity.region = options_.region;
+  identity.account = options_.account;
+  identity.pipeline_arn = PipelineArn(options_.region, options_.account, record.pipeline_name);
+  identity.execution_arn = ExecutionArn(identity.pipeline_arn, record.id);
+
+  auto variables = std::make_shared<ExecutionVariables>();
+  variables->pipeline_name = record.pipeline_name;
+  variables->pipeline_arn = identity.pipeline_arn;
+  variables->execution_id = record.id;
+  variables->execution_arn = identity.execution_arn;
+  variables->start_time = now;
+  variables->experiment_name = record.pipeline_name;
+  variables->trial_name = record.id;
+  if (definition.experiment_config && definition.experiment_config->is_map()) {
+    StepScope scope(request.pipeline, execution->parameters, variables, &artifacts_);
+    for (const char* field : {"ExperimentName", "TrialName"}) {
+      const Value* written = definition.experiment_config->Find(field);
+      if (written == nullptr) continue;
+      auto resolved = Resolve(*written, scope);
+      if (!resolved) return Errors{resolved.error()};
+      const std::string text =
+          resolved->is_string() ? resolved->as_string() : RenderForJoin(*resolved);
+      (std::string_view(field) == "ExperimentName" ? variables->experiment_name
+                                                   : variables->trial_name) = text;
+    }
+  }
+  execution->variables = std::move(variables);
+  execution->directory = options_.state_dir / "executions" / record.id;
+  execution->steps.resize(definition.steps.size());
+  execution->scheduler = std::make_unique<Scheduler>(*request.pipeline, request.max_parallel_steps);
+
+  Transition transition;
+  transition.execution = record;
+  transition.events.push_back(MakeEvent(*execution, "", "Executing", ""));
+  // Synchronous: the caller is told the id only once the execution is on disk.
+  if (auto stored = store_.Apply(transition); !stored) return Errors{stored.error()};
+  for (const Event& event : transition.events) {
+    for (const auto& listener : event_listeners_) listener(event);
+  }
+  const std::string id = record.id;
+  Execution& running = *execution;
+  executions_.emplace(id, std::move(execution));
+  PerformActions(running, running.scheduler->Start());
+  return id;
+}
+
+Result<void> Engine::Stop(std::string_view execution_id) {
+  Execution* execution = Find(execution_id);
+  if (execution == nullptr) {
+    return NotFound("execution " + Quote(execution_id), "is not running here");
+  }
+  if (execution->record.status != ExecutionStatus::kExecuting) return {};
+  execution->record.status = ExecutionStatus::kStopping;
+  execution->record.last_modified = clock_.Now();
+  Transition transition;
+  transition.execution = execution->record;
+  transition.events.push_back(MakeEvent(*execution, "", "Stopping", ""));
+  const std::string id = execution->record.id;
+  Commit(std::move(transition), [this, id] {
+    if (Execution* found = Find(id)) PerformActions(*found, found->scheduler->OnStopRequested());
+  });
+  return {};
+}
+
+void Engine::Commit(Transition transition, std::function<void()> after) {
+  pending_.push_back(std::move(transition));
+  pending_after_.push_back(std::move(after));
+  if (is_flush_scheduled_) return;
+  is_flush_scheduled_ = true;
+  loop_.Post([this] { Flush(); });
+}
+
+void Engine::Flush() {
+  is_flush_scheduled_ = false;
+  std::vector<Transition> transitions = std::move(pending_);
+  std::vector<std::function<void()>> afters = std::move(pending_after_);
+  pending_.clear();
+  pending_after_.clear();
+  if (transitions.empty()) return;
+  if (auto stored = store_.ApplyAll(transitions); !stored) {
+    // Nothing more can be recorded, so nothing more may happen: what is on disk stays the
+    // truth, and a restart continues from it.
+    std::fprintf(stderr, "sluice: cannot record state, stopping: %s\n",
+                 stored.error().ToString().c_str());
+    loop_.Stop();
+    return;
+  }
+  for (const Transition& transition : transitions) {
+    for (const Event& event : transition.events) {
+      for (const auto& listener : event_listeners_) listener(event);
+    }
+  }
+  for (auto& after : afters) {
+    if (after) after();
+  }
+}
+
+void Engine::PerformActions(Execution& execution, const std::vector<Action>& actions) {
+  for (const Action& action : actions) {
+    if (const auto* launch = std::get_if<LaunchStep>(&action)) {
+      StartAttempt(execution, launch->step);
+    } else if (const auto* skip = std::get_if<SkipStep>(&action)) {
+      execution.steps[skip->step].status = StepStatus::kSkipped;
+    } else if (const auto* retry = std::get_if<ScheduleRetry>(&action)) {
+      const auto delay = std::max(TimePoint::duration::zero(), retry->at - clock_.Now());
+      const std::string id = execution.record.id;
+      const size_t step = retry->step;
+      loop_.RunAfter(std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay),
+                     [this, id, step] {
+                       if (Execution* found = Find(id)) {
+                         PerformActions(*found, found->scheduler->OnRetryDue(step));
+                       }
+                     });
+    } else if (const auto* stop = std::get_if<StopStep>(&action)) {
+      StepState& state = execution.steps[stop->step];
+      state.is_stop_requested = true;
+      if (state.job) {
+        state.run.status = StepStatus::kStopping;
+        Transition transition;
+        transition.step_runs.push_back(state.run);
+        transition.events.push_back(MakeEvent(execution, state.run.step_name, "Stopping", ""));
+        const JobId job = *state.job;
+        Commit(std::move(transition), [this, job] { executor_.Stop(job); });
+      }
+    } else if (const auto* finish = std::get_if<FinishExecution>(&action)) {
+      EndExecution(execution, finish->status);
+      return;  // the execution is gone
+    }
+  }
+}
+
+void Engine::StartAttempt(Execution& execution, size_t step) {
+  const StepSpec& spec = execution.pipeline->definition.steps[step];
+  StepState& state = execution.steps[step];
+  const TimePoint now = clock_.Now();
+  ++state.attempt;
+  if (state.attempt == 1) state.first_started = now;
+  state.status = StepStatus::kStarting;
+  state.is_stop_requested = false;
+  state.job.reset();
+  StepRun& run = state.run;
+  run = StepRun{};
+  run.execution_id = execution.record.id;
+  run.step_name = spec.name;
+  run.attempt = state.attempt;
+  run.step_type = std::string(InfoOf(spec.type).name);
+  run.status = StepStatus::kStarting;
+  run.job_name = JobNameFor(execution.record.id, spec.name, state.attempt);
+  run.log_file = (execution.directory / "logs" / spec.name /
+                  ("attempt-" + std::to_string(state.attempt) + ".log"))
+                     .string();
+  run.started = now;
+  Transition transition;
+  transition.step_runs.push_back(run);
+  transition.events.push_back(
+      MakeEvent(execution, spec.name, "Starting", "attempt " + std::to_string(state.attempt)));
+  const std::string id = execution.record.id;
+  Commit(std::move(transition), [this, id, step] {
+    if (Execution* found = Find(id)) BeginPrepare(*found, step);
+  });
+}
+
+void Engine::BeginPrepare(Execution& execution, size_t step) {
+  const StepSpec& spec = execution.pipeline->definition.steps[step];
+  StepState& state = execution.steps[step];
+  std::string why;
+  const StepHandler* handler = HandlerFor(spec.type, &why);
+  if (handler == nullptr) {
+    FinishStep(execution, step,
+               StepResult::Failure(FailureClass::kClientError, "not supported locally: " + why),
+               false);
+    return;
+  }
+  auto task = std::make_shared<StepTask>(StepTask{
+      execution.record.id, step, state.attempt, execution.pipeline, execution.identity,
+      StepScope(execution.pipeline, execution.parameters, execution.variables, &artifacts_),
+      state.run.job_name,
+      execution.directory / "steps" / spec.name / ("attempt-" + std::to_string(state.attempt)),
+      state.run.log_file, handler, Value()});
+  task->scope.SetJobName(state.run.job_name, spec.type == StepType::kTraining);
+  for (const Edge& edge : execution.pipeline->dag.Upstream(step)) {
+    const StepState& upstream = execution.steps[edge.from];
+    if (upstream.properties) {
+      task->scope.AddStep(execution.pipeline->definition.steps[edge.from].name,
+                          upstream.properties);
+    }
+  }
+  workers_->Submit([this, task] {
+    std::error_code error;
+    std::filesystem::create_directories(task->work_dir, error);
+    std::filesystem::create_directories(std::filesystem::path(task->log_file).parent_path(), error);
+    const StepContext context = task->Context(options_, artifacts_, runtimes_);
+    PrepareOutcome outcome{task->handler->Prepare(context)};
+    loop_.Post([this, task, outcome = std::move(outcome)]() mutable {
+      OnPrepared(task, std::move(outcome));
+    });
+  });
+}
+
+void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) {
+  Execution* execution = Find(task->execution_id);
+  if (execution == nullptr) return;
+  StepState& state = execution->steps[task->step];
+  if (!outcome.preparation) {
+    const Error& error = outcome.preparation.error();
+    AppendToLog(task->log_file, error.ToString());
+    FinishStep(*execution, task->step,
+               StepResult::Failure(ClassOfPrepareError(error), error.ToString()), false);
+    return;
+  }
+  Preparation& preparation = *outcome.preparation;
+  if (preparation.result) {
+    FinishStep(*execution, task->step, std::move(*preparation.result), false);
+    return;
+  }
+  if (state.is_stop_requested || execution->record.status != ExecutionStatus::kExecuting) {
+    FinishStep(*execution, task->step,
+               StepResult::Failure(FailureClass::kNone, "Stopped before the job started"), true);
+    return;
+  }
+  task->state = std::move(preparation.state);
+  auto launched = executor_.Launch(
+      *preparation.job, [this, task](JobResult job) { OnJobDone(task, std::move(job)); });
+  if (!launched) {
+    FinishStep(*execution, task->step,
+               StepResult::Failure(FailureClass::kServiceFault,
+                                   "the job could not be started: " + launched.error().ToString()),
+               false);
+    return;
+  }
+  state.job = *launched;
+  state.status = StepStatus::kExecuting;
+  state.run.status = StepStatus::kExecuting;
+  Transition transition;
+  transition.step_runs.push_back(state.run);
+  transition.events.push_back(MakeEvent(*execution, state.run.step_name, "Executing", ""));
+  Commit(std::move(transition));
+}
+
+void Engine::OnJobDone(std::shared_ptr<StepTask> task, JobResult job) {
+  Execution* execution = Find(task->execution_id);
+  if (execution == nullptr) return;
+  execution->steps[task->step].job.reset();
+  const bool is_stopped = job.outcome == JobResult::Outcome::kStopped;
+  workers_->Submit([this, task, job = std::move(job), is_stopped] {
+    const StepContext context = task->Context(options_, artifacts_, runtimes_);
+    StepResult result = task->handler->Complete(context, task->state, job);
+    loop_.Post([this, task, result = std::move(result), is_stopped]() mutable {
+      OnCompleted(task, std::move(result), is_stopped);
+    });
+  });
+}
+
+void Engine::OnCompleted(std::shared_ptr<StepTask> task, StepResult result, bool is_stopped) {
+  Execution* execution = Find(task->execution_id);
+  if (execution == nullptr) return;
+  FinishStep(*execution, task->step, std::move(result), is_stopped);
+}
+
+void Engine::FinishStep(Execution& execution, size_t step, StepResult result, bool is_stopped) {
+  StepState& state = execution.steps[step];
+  const TimePoint now = clock_.Now();
+  const StepStatus status = is_stopped          ? StepStatus::kStopped
+                            : result.is_success ? StepStatus::kSucceeded
+                                                : StepStatus::kFailed;
+  state.status = status;
+  state.condition_outcome = result.condition_outcome;
+  StepRun& run = state.run;
+  run.status = status;
+  run.failure_class = result.failure_class;
+  run.failure_reason = status == StepStatus::kSucceeded
+                           ? ""
+                           : Truncate(result.failure_reason, kMaxStepFailureReason);
+  run.properties_json = WriteJson(result.properties);
+  run.metadata_json = WriteJson(result.metadata);
+  run.ended = now;
+  if (status == StepStatus::kSucceeded) {
+    state.properties = std::make_shared<const Value>(std::move(result.properties));
+  }
+  Transition transition;
+  transition.step_runs.push_back(run);
+  transition.events.push_back(
+      MakeEvent(execution, run.step_name, std::string(StepStatusName(status)), run.failure_reason));
+  StepOutcome outcome;
+  outcome.kind = is_stopped          ? StepOutcome::Kind::kStopped
+                 : result.is_success ? StepOutcome::Kind::kSucceeded
+                                     : StepOutcome::Kind::kFailed;
+  outcome.condition_outcome = result.condition_outcome;
+  outcome.failure_class = result.failure_class;
+  const std::string id = execution.record.id;
+  const int64_t retries_made = state.attempt - 1;
+  const TimePoint first_started = state.first_started;
+  Commit(std::move(transition), [this, id, step, outcome, retries_made, first_started] {
+    Execution* found = Find(id);
+    if (found == nullptr) return;
+    PerformActions(*found, found->scheduler->OnStepFinished(step, outcome, retries_made,
+                                                            first_started, clock_.Now()));
+  });
+}
+
+void Engine::EndExecution(Execution& execution, ExecutionStatus status) {
+  ExecutionRecord& record = execution.record;
+  record.status = status;
+  record.last_modified = clock_.Now();
+  if (status == ExecutionStatus::kFailed) {
+    std::string reason = "Step failure: One or multiple steps failed.";
+    for (size_t step = 0; step < execution.steps.size(); ++step) {
+      const StepState& state = execution.steps[step];
+      if (state.status == StepStatus::kFailed) {
+        reason += " " + state.run.step_name + ": " + state.run.failure_reason;
+        break;
+      }
+    }
+    record.failure_reason = Truncate(reason, kMaxExecutionFailureReason);
+  }
+  Transition transition;
+  transition.execution = record;
+  transition.events.push_back(
+      MakeEvent(execution, "", std::string(ExecutionStatusName(status)), record.failure_reason));
+  const std::string id = record.id;
+  Commit(std::move(transition), [this, id] {
+    auto found = executions_.find(id);
+    if (found == executions_.end()) return;
+    const ExecutionRecord finished = found->second->record;
+    executions_.erase(found);
+    for (const auto& listener : finish_listeners_) listener(finished);
+  });
+}
+
+}  // namespace sluice

@@ -1,0 +1,111 @@
+// The engine: runs executions. One thread (the EventLoop's) owns every running execution and
+// performs what each execution's Scheduler decides: it prepares steps through their handlers on
+// the worker pool, launches jobs on the executor, and records every state change in the
+// metadata store before anything else sees it (events, listeners, the caller). Changes made in
+// one turn of the loop are committed together, so a burst of step completions costs one fsync.
+//
+// Every public method is loop-thread only.
+#pragma once
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "engine/scheduler.h"
+#include "executors/executor.h"
+#include "model/records.h"
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+
+class ArtifactStore;
+class EventLoop;
+class MetadataStore;
+class RuntimeMap;
+class WorkerPool;
+struct CompiledPipeline;
+struct Execution;
+struct PrepareOutcome;
+struct StepResult;
+struct StepTask;
+struct Transition;
+
+struct EngineOptions {
+  std::filesystem::path state_dir;
+  Isolation isolation = Isolation::kNone;
+  std::filesystem::path transform_driver;
+  // The environment every job starts from (PATH and the like); steps add their own on top.
+  std::vector<std::pair<std::string, std::string>> base_environment;
+  std::string region = "us-east-1";
+  std::string account = "000000000000";
+  size_t worker_threads = 2;
+};
+
+struct StartRequest {
+  std::string pipeline_name;
+  std::string definition;  // the text the execution runs, kept as its snapshot
+  std::shared_ptr<const CompiledPipeline> pipeline;
+  std::vector<std::pair<std::string, std::string>> parameters;  // as given, strings
+  int64_t max_parallel_steps = 0;                               // 0: no limit
+  std::string display_name;
+};
+
+class Engine {
+ public:
+  Engine(EventLoop& loop, MetadataStore& store, ArtifactStore& artifacts, Executor& executor,
+         const RuntimeMap& runtimes, const Clock& clock, EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Creates the execution and starts its first steps. The execution record is durable when
+  // this returns its id. Errors: the parameters (each names its parameter), or the store.
+  Result<std::string, Errors> Start(StartRequest request);
+  // Stops a running execution: no new steps start, running jobs are stopped, and the execution
+  // ends Stopped once nothing runs. kNotFound for an unknown or finished execution.
+  Result<void> Stop(std::string_view execution_id);
+
+  // Called after each committed event, in commit order.
+  void AddEventListener(std::function<void(const Event&)> listener);
+  // Called once an execution reached a terminal status (committed).
+  void AddFinishListener(std::function<void(const ExecutionRecord&)> listener);
+
+  size_t active_executions() const { return executions_.size(); }
+
+ private:
+  void Commit(Transition transition, std::function<void()> after = {});
+  void Flush();
+  void PerformActions(Execution& execution, const std::vector<Action>& actions);
+  void StartAttempt(Execution& execution, size_t step);
+  void BeginPrepare(Execution& execution, size_t step);
+  void OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome);
+  void OnJobDone(std::shared_ptr<StepTask> task, JobResult job);
+  void OnCompleted(std::shared_ptr<StepTask> task, StepResult result, bool is_stopped);
+  void FinishStep(Execution& execution, size_t step, StepResult result, bool is_stopped);
+  void EndExecution(Execution& execution, ExecutionStatus status);
+  Execution* Find(std::string_view execution_id);
+  Event MakeEvent(const Execution& execution, std::string step, std::string status,
+                  std::string detail) const;
+
+  EventLoop& loop_;
+  MetadataStore& store_;
+  ArtifactStore& artifacts_;
+  Executor& executor_;
+  const RuntimeMap& runtimes_;
+  const Clock& clock_;
+  EngineOptions options_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::map<std::string, std::unique_ptr<Execution>, std::less<>> executions_;
+  std::vector<std::function<void(const Event&)>> event_listeners_;
+  std::vector<std::function<void(const ExecutionRecord&)>> finish_listeners_;
+  std::vector<Transition> pending_;
+  std::vector<std::function<void()>> pending_after_;
+  bool is_flush_scheduled_ = false;
+};
+
+}  // namespace sluice

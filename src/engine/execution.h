@@ -1,0 +1,45 @@
+// One running execution as the engine holds it: its record, the shared compiled pipeline, the
+// parameter values and execution variables its expressions see, and per-step state indexed by
+// the step's position in the definition. Owned and touched by the engine thread only.
+#pragma once
+
+#include "engine/parameters.h"
+#include "engine/scheduler.h"
+#include "engine/step_scope.h"
+#include "executors/executor.h"
+#include "model/records.h"
+#include "steps/step_handler.h"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+struct CompiledPipeline;
+
+struct StepState {
+  StepStatus status = StepStatus::kNotStarted;
+  int64_t attempt = 0;
+  TimePoint first_started;
+  StepRun run;  // the current attempt, as last committed
+  std::shared_ptr<const Value> properties;
+  std::optional<JobId> job;
+  bool is_stop_requested = false;
+  bool condition_outcome = true;
+};
+
+struct Execution {
+  ExecutionRecord record;
+  std::shared_ptr<const CompiledPipeline> pipeline;
+  std::shared_ptr<const ParameterValues> parameters;
+  std::shared_ptr<const ExecutionVariables> variables;
+  ExecutionIdentity identity;
+  std::filesystem::path directory;
+  std::vector<StepState> steps;
+  std::unique_ptr<Scheduler> scheduler;
+};
+
+}  // namespace sluice

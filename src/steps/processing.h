@@ -1,0 +1,15 @@
+// The Processing step handler (CreateProcessingJob).
+#pragma once
+
+#include "steps/step_handler.h"
+
+namespace sluice {
+
+class ProcessingHandler final : public StepHandler {
+ public:
+  Result<Preparation> Prepare(const StepContext& context) const override;
+  StepResult Complete(const StepContext& context, const Value& state,
+                      const JobResult& job) const override;
+};
+
+}  // namespace sluice

@@ -1,0 +1,89 @@
+// One handler per SageMaker step type: it turns a step's arguments into a job to run here and
+// the job's result into the step's properties (its Describe*-shaped document). Condition and
+// Fail steps, and steps that only record something (Model, RegisterModel), produce no job: their
+// Prepare() returns the result directly.
+//
+// Handlers are stateless and shared; Prepare() and Complete() may block (downloads, packing), so
+// the engine calls them on its worker pool. Everything a call needs arrives in its StepContext;
+// the definition it points into is immutable and shared read-only.
+#pragma once
+
+#include "base/result.h"
+#include "definition/expression.h"
+#include "definition/pipeline_definition.h"
+#include "executors/executor.h"
+#include "model/records.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace sluice {
+
+class ArtifactStore;
+class RuntimeMap;
+
+struct ExecutionIdentity {
+  std::string execution_id;
+  std::string execution_arn;
+  std::string pipeline_name;
+  std::string pipeline_arn;
+  std::string region;
+  std::string account;
+};
+
+struct StepContext {
+  const ExecutionIdentity& execution;
+  const StepSpec& spec;
+  int64_t attempt = 1;
+  std::string job_name;            // the SageMaker job or resource name of this attempt
+  std::filesystem::path work_dir;  // this attempt's host directory; the handler fills it
+  std::filesystem::path log_file;  // the step's log: handlers append what the user should see
+  Isolation isolation = Isolation::kNone;
+  const EvaluationScope& scope;  // parameters, execution variables, upstream properties
+  ArtifactStore& artifacts;
+  const RuntimeMap& runtimes;
+  std::filesystem::path transform_driver;  // the sluice-transform program
+  // Where models and model packages that steps create are recorded (one JSON file each).
+  std::filesystem::path resources_dir;
+  std::vector<std::pair<std::string, std::string>> base_environment;  // PATH, endpoints, ...
+};
+
+struct StepResult {
+  bool is_success = true;
+  FailureClass failure_class = FailureClass::kNone;
+  std::string failure_reason;
+  Value properties = Value::EmptyMap();  // what Steps.<name>.* resolves against
+  Value metadata = Value::EmptyMap();    // ListPipelineExecutionSteps Metadata
+  bool condition_outcome = true;         // Condition steps
+
+  static StepResult Failure(FailureClass failure_class, std::string reason) {
+    StepResult result;
+    result.is_success = false;
+    result.failure_class = failure_class;
+    result.failure_reason = std::move(reason);
+    return result;
+  }
+};
+
+struct Preparation {
+  std::optional<JobSpec> job;        // run this, then call Complete()
+  std::optional<StepResult> result;  // or the step is already done
+  Value state;                       // carried to Complete(): the resolved arguments and more
+};
+
+class StepHandler {
+ public:
+  virtual ~StepHandler() = default;
+  // An error here is the step's failure: kInvalidArgument for bad arguments (a client error,
+  // never retried), kUnavailable for a launch-side fault (Step.SERVICE_FAULT, retried).
+  virtual Result<Preparation> Prepare(const StepContext& context) const = 0;
+  virtual StepResult Complete(const StepContext& context, const Value& state,
+                              const JobResult& job) const = 0;
+};
+
+// The handler for a step type, or nullptr when the type cannot run here; `why` then says
+// what is missing, for the "not supported locally: ..." failure.
+const StepHandler* HandlerFor(StepType type, std::string* why = nullptr);
+
+}  // namespace sluice

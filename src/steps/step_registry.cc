@@ -1,0 +1,70 @@
+// Which step types run here, and why the others do not.
+#include "steps/control_steps.h"
+#include "steps/processing.h"
+#include "steps/step_handler.h"
+#include "steps/training.h"
+
+namespace sluice {
+
+const StepHandler* HandlerFor(StepType type, std::string* why) {
+  static const ProcessingHandler processing;
+  static const TrainingHandler training;
+  static const ModelHandler model;
+  static const RegisterModelHandler register_model;
+  static const ConditionHandler condition;
+  static const FailHandler fail;
+  auto unsupported = [&](std::string reason) -> const StepHandler* {
+    if (why != nullptr) *why = std::move(reason);
+    return nullptr;
+  };
+  switch (type) {
+    case StepType::kProcessing:
+      return &processing;
+    case StepType::kTraining:
+      return &training;
+    case StepType::kTransform:
+      return unsupported("Transform steps");
+    case StepType::kModel:
+      return &model;
+    case StepType::kRegisterModel:
+      return &register_model;
+    case StepType::kCondition:
+      return &condition;
+    case StepType::kFail:
+      return &fail;
+    case StepType::kTuning:
+      return unsupported("Tuning steps (hyperparameter tuning jobs)");
+    case StepType::kLambda:
+      return unsupported("Lambda steps (a function map for FunctionArn)");
+    case StepType::kCallback:
+      return unsupported("Callback steps (a queue that `sluice serve` provides)");
+    case StepType::kEmr:
+      return unsupported("EMR steps (an EMR cluster)");
+    case StepType::kEmrServerless:
+      return unsupported("EMRServerless steps (an EMR Serverless application)");
+    case StepType::kQualityCheck:
+      return unsupported("QualityCheck steps (the Model Monitor analyzer image)");
+    case StepType::kClarifyCheck:
+      return unsupported("ClarifyCheck steps (the Clarify processing image)");
+    case StepType::kAutoMl:
+      return unsupported("AutoML steps (SageMaker Autopilot)");
+    case StepType::kEndpointConfig:
+    case StepType::kEndpoint:
+    case StepType::kInferenceComponent:
+      return unsupported("endpoint steps (real-time hosting)");
+    case StepType::kBedrockCustomModel:
+    case StepType::kBedrockCustomModelDeployment:
+    case StepType::kBedrockModelImport:
+    case StepType::kBedrockProvisionedModelThroughput:
+      return unsupported("Bedrock steps (Amazon Bedrock)");
+    case StepType::kLineage:
+      return unsupported("Lineage steps");
+    case StepType::kJob:
+      return unsupported("Job steps");
+    case StepType::kPass:
+      return unsupported("Pass steps");
+  }
+  return unsupported("this step type");
+}
+
+}  // namespace sluice
