@@ -14,7 +14,8 @@ namespace sluice {
 // entries are sorted by name, so a directory precedes its contents. Permission bits are kept;
 // owners are 0:0, times are 0 and the gzip header has no time stamp, so one tree always packs to
 // the same bytes. Symbolic links are stored as links. Fails on sockets, FIFOs and devices, and
-// when `output` would lie inside `directory`. `output` is written atomically.
+// when `output` would lie inside `directory`. `output` is written atomically. Files named as
+// partially written copies (".sluice-partial-*", see file_io.h) are left out.
 Result<void> PackTarGz(const std::filesystem::path& directory, const std::filesystem::path& output);
 
 // Extracts `archive` into `directory`, creating it. Refuses, naming the archive and the entry,

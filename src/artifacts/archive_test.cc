@@ -97,6 +97,26 @@ std::vector<std::string> Describe(const std::filesystem::path& directory) {
   return described;
 }
 
+// "<name> <permissions> <uid>:<gid> <mtime>" for every entry of a tar.gz archive.
+std::vector<std::string> Headers(const std::filesystem::path& file) {
+  std::vector<std::string> headers;
+  struct archive* reader = archive_read_new();
+  archive_read_support_filter_gzip(reader);
+  archive_read_support_format_tar(reader);
+  EXPECT_EQ(archive_read_open_filename(reader, file.c_str(), 1 << 16), ARCHIVE_OK);
+  archive_entry* entry = nullptr;
+  while (archive_read_next_header(reader, &entry) == ARCHIVE_OK) {
+    char permissions[8];
+    std::snprintf(permissions, sizeof permissions, "%03o", archive_entry_perm(entry));
+    headers.push_back(std::string(archive_entry_pathname(entry)) + " " + permissions + " " +
+                      std::to_string(archive_entry_uid(entry)) + ":" +
+                      std::to_string(archive_entry_gid(entry)) + " " +
+                      std::to_string(archive_entry_mtime(entry)));
+  }
+  archive_read_free(reader);
+  return headers;
+}
+
 std::string RunCommand(const std::string& command) {
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
   if (!pipe) return "cannot run " + command;
@@ -172,8 +192,19 @@ TEST_F(ArchiveTest, PacksTheSameTreeToTheSameBytes) {
   ASSERT_GT(first.size(), 10u);
   EXPECT_EQ(first.substr(0, 2), "\x1f\x8b");
   EXPECT_EQ(first.substr(4, 4), std::string(4, '\0'));
-  EXPECT_EQ(RunCommand("tar tvzf " + Path("first.tar.gz").string() + " model.joblib"),
-            "-rw-r--r-- 0/0              11 1970-01-01 00:00 model.joblib\n");
+  EXPECT_EQ(Headers(Path("first.tar.gz")),
+            (std::vector<std::string>{"code/ 755 0:0 0", "code/inference.py 644 0:0 0",
+                                      "code/run.sh 755 0:0 0", "empty-directory/ 700 0:0 0",
+                                      "empty.txt 644 0:0 0", "entry.py 777 0:0 0",
+                                      "model.joblib 644 0:0 0", "read-only.cfg 444 0:0 0"}));
+}
+
+TEST_F(ArchiveTest, KeepsNamesOutsideAscii) {
+  WriteTestFile(Path("data/donn\u00e9es/\u6a21\u578b.bin"), "bytes");
+  ASSERT_TRUE(PackTarGz(Path("data"), Path("data.tar.gz")));
+  auto unpacked = UnpackTarGz(Path("data.tar.gz"), Path("unpacked"));
+  ASSERT_TRUE(unpacked.has_value()) << unpacked.error().ToString();
+  EXPECT_EQ(ReadTestFile(Path("unpacked/donn\u00e9es/\u6a21\u578b.bin")), "bytes");
 }
 
 TEST_F(ArchiveTest, RefusesToPackIntoTheDirectoryItself) {
@@ -247,14 +278,29 @@ TEST_F(ArchiveTest, RefusesSymbolicLinksThatLeaveTheDirectory) {
             where +
                 "entry \"a/up\" is a symbolic link to \"../../outside\", which leaves the "
                 "destination directory");
-  // "here" -> "." is harmless alone, but "here/.." would then resolve to the parent.
-  EXPECT_EQ(UnpackError({Symlink("here", "."), Symlink("escape", "here/../x")}),
+  // While "here" does not exist "here/../x" looks like "x"; once "here" -> "." is extracted it
+  // means "../x".
+  EXPECT_EQ(UnpackError({Symlink("escape", "here/../x"), Symlink("here", ".")}),
             where +
                 "entry \"escape\" is a symbolic link to \"here/../x\", which leaves the "
                 "destination directory");
   EXPECT_EQ(UnpackError({Symlink("dir", "."), File("dir/file", "x")}),
             where + "entry \"dir/file\" would be written through the symbolic link \"dir\"");
   EXPECT_FALSE(std::filesystem::exists(Path("x")));
+}
+
+TEST_F(ArchiveTest, FollowsLinksAlreadyInTheDestinationWhenCheckingTargets) {
+  std::filesystem::create_directories(Path("outside"));
+  std::filesystem::create_directories(Path("destination"));
+  std::filesystem::create_directory_symlink(Path("outside"), Path("destination/out"));
+  const std::string where = Path("hostile.tar.gz").string() + ": ";
+  EXPECT_EQ(UnpackError({Symlink("secret", "out/secret")}),
+            where +
+                "entry \"secret\" is a symbolic link to \"out/secret\", which leaves the "
+                "destination directory");
+  EXPECT_EQ(UnpackError({File("out/planted", "x")}),
+            where + "entry \"out/planted\" would be written through the symbolic link \"out\"");
+  EXPECT_TRUE(std::filesystem::is_empty(Path("outside")));
 }
 
 TEST_F(ArchiveTest, RefusesHardLinksToOutsideAndSpecialFiles) {

@@ -33,12 +33,14 @@ class ArtifactStore {
 
   // Copies the object `uri`, or every object under the prefix `uri`, into the directory `local`.
   // An object whose key equals the prefix lands as local/<its base name>; the others keep their
-  // key below the prefix ("s3://b/data" with key "data/x/a.csv" -> local/x/a.csv). Fails with
-  // kNotFound when nothing matches.
+  // key below the prefix ("s3://b/data" with key "data/x/a.csv" -> local/x/a.csv), or, when they
+  // only share the start of the prefix's last segment, their key below the prefix's folder
+  // ("s3://b/data" with key "data2/y" -> local/data2/y). Fails with kNotFound when nothing
+  // matches, and with kConflict when two objects would land on one local path.
   virtual Result<void> Download(std::string_view uri, const std::filesystem::path& local) = 0;
 
   virtual Result<ObjectInfo> Stat(std::string_view uri) = 0;
-  // Every object under the prefix, sorted by URI.
+  // Every object under the prefix, sorted by URI. Fails with kNotFound when nothing matches.
   virtual Result<std::vector<ObjectInfo>> List(std::string_view prefix) = 0;
 
   virtual Result<std::string> ReadObject(std::string_view uri) = 0;
