@@ -121,6 +121,8 @@ std::string ReadLogTail(const std::filesystem::path& file, size_t lines) {
   std::deque<std::string> tail;
   std::string line;
   while (std::getline(in, line)) {
+    // Sluice's own notes are not the job's output.
+    if (line.rfind("[sluice] ", 0) == 0) continue;
     tail.push_back(line);
     if (tail.size() > lines) tail.pop_front();
   }

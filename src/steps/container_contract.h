@@ -57,7 +57,7 @@ std::string StringAt(const Value& document, std::initializer_list<std::string_vi
 Result<void> WriteJsonFile(const std::filesystem::path& file, const Value& value);
 // The first `limit` bytes of a file, or "" when it does not exist.
 std::string ReadFileHead(const std::filesystem::path& file, size_t limit);
-// The last `lines` lines of a log file.
+// The last `lines` lines the job itself wrote to its log (Sluice's "[sluice]" notes left out).
 std::string ReadLogTail(const std::filesystem::path& file, size_t lines);
 // Appends one line to the step log, for what Sluice itself has to tell the user.
 void AppendToLog(const std::filesystem::path& log_file, std::string_view line);

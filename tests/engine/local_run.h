@@ -1,0 +1,43 @@
+// Runs pipeline definitions through the real engine for the cross-module suites: a SQLite file,
+// the local object store and real child processes, all under a temporary state directory.
+#pragma once
+
+#include "model/records.h"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice::testing {
+
+struct RunOutcome {
+  std::string start_errors;  // non-empty when the execution did not start
+  ExecutionRecord execution;
+  std::vector<StepRun> steps;  // every attempt, as stored
+
+  const StepRun* Step(std::string_view name) const;
+};
+
+class LocalRun {
+ public:
+  LocalRun();
+  ~LocalRun();
+
+  const std::filesystem::path& state_dir() const { return state_dir_; }
+  bool IsBubblewrapUsable() const;
+
+  RunOutcome Run(const std::string& definition,
+                 std::vector<std::pair<std::string, std::string>> parameters = {},
+                 int64_t max_parallel_steps = 0, bool is_isolated = false);
+
+  std::string ReadObject(const std::string& uri) const;
+  void WriteObject(const std::string& uri, const std::string& contents) const;
+
+ private:
+  std::filesystem::path state_dir_;
+};
+
+}  // namespace sluice::testing
