@@ -26,6 +26,11 @@ namespace {
 
 std::string PipelineNameFromFile(const std::string& file) {
   std::string stem = file == "-" ? "pipeline" : std::filesystem::path(file).stem().string();
+  // "examples/abalone/pipeline.json" names the abalone pipeline, not one called "pipeline".
+  if ((stem == "pipeline" || stem == "definition") && file != "-") {
+    const std::filesystem::path parent = std::filesystem::absolute(file).parent_path();
+    if (!parent.filename().empty()) stem = parent.filename().string();
+  }
   std::string name;
   for (char c : stem) {
     name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';

@@ -111,21 +111,19 @@ Result<Preparation> RegisterModelHandler::Prepare(const StepContext& context) co
   Value package = *resolved;
   const std::string group = StringAt(package, {"ModelPackageGroupName"});
   std::string arn;
+  std::filesystem::path package_file;
   if (group.empty()) {
     // An unversioned package, named like a job.
     package.Set("ModelPackageName", context.job_name);
     arn = ResourceArn(context.execution, "model-package", context.job_name);
-    if (auto written = WriteJsonFile(
-            context.resources_dir / "model-packages" / ModelFileName(context.job_name), package);
-        !written) {
-      return written.error();
-    }
+    package_file = context.resources_dir / "model-packages" / ModelFileName(context.job_name);
   } else {
     // The next version of the group: creating the version file exclusively makes concurrent
     // registrations from several executions take distinct numbers.
+    std::string group_directory = ModelFileName(group);
+    group_directory.resize(group_directory.size() - std::string_view(".json").size());
     const std::filesystem::path group_dir =
-        context.resources_dir / "model-package-groups" /
-        ModelFileName(group).substr(0, ModelFileName(group).size() - 5);
+        context.resources_dir / "model-package-groups" / group_directory;
     std::error_code error;
     std::filesystem::create_directories(group_dir, error);
     int64_t version = 1;
@@ -144,10 +142,7 @@ Result<Preparation> RegisterModelHandler::Prepare(const StepContext& context) co
     arn = ResourceArn(context.execution, "model-package", group + "/" + std::to_string(version));
     package.Set("ModelPackageName", group);
     package.Set("ModelPackageVersion", version);
-    if (auto written = WriteJsonFile(group_dir / (std::to_string(version) + ".json"), package);
-        !written) {
-      return written.error();
-    }
+    package_file = group_dir / (std::to_string(version) + ".json");
   }
   package.Set("ModelPackageArn", arn);
   package.Set("ModelPackageStatus", "Completed");
@@ -155,6 +150,11 @@ Result<Preparation> RegisterModelHandler::Prepare(const StepContext& context) co
     package.Set("ModelApprovalStatus", "PendingManualApproval");
   }
   package.Set("CreationTime", FormatTime(std::chrono::system_clock::now()));
+  if (auto written = WriteJsonFile(package_file, package); !written) {
+    Error failure = written.error();
+    failure.code = ErrorCode::kUnavailable;
+    return failure;
+  }
   StepResult result;
   result.properties = package;
   Value metadata = Value::EmptyMap();

@@ -3,12 +3,14 @@
 #include "steps/processing.h"
 #include "steps/step_handler.h"
 #include "steps/training.h"
+#include "steps/transform.h"
 
 namespace sluice {
 
 const StepHandler* HandlerFor(StepType type, std::string* why) {
   static const ProcessingHandler processing;
   static const TrainingHandler training;
+  static const TransformHandler transform;
   static const ModelHandler model;
   static const RegisterModelHandler register_model;
   static const ConditionHandler condition;
@@ -23,7 +25,7 @@ const StepHandler* HandlerFor(StepType type, std::string* why) {
     case StepType::kTraining:
       return &training;
     case StepType::kTransform:
-      return unsupported("Transform steps");
+      return &transform;
     case StepType::kModel:
       return &model;
     case StepType::kRegisterModel:
