@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <map>
 #include <optional>
-#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -46,10 +45,6 @@ bool IsDirectory(const std::filesystem::path& path) {
   return ::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
 }
 
-std::string Noun(const ObjectLocation& location) {
-  return location.is_host_file ? "path " : "key ";
-}
-
 Error Missing(const ObjectLocation& location, std::string_view uri) {
   if (!location.is_host_file && !IsDirectory(location.base)) {
     return NotFound(std::string(uri), "no such bucket " + Quote(location.bucket));
@@ -62,8 +57,8 @@ Error NoMatches(const ObjectLocation& prefix, std::string_view uri) {
   if (prefix.key.empty()) {
     return NotFound(std::string(uri), "bucket " + Quote(prefix.bucket) + " holds no objects");
   }
-  return NotFound(std::string(uri),
-                  "no object " + Noun(prefix) + "starts with " + Quote(prefix.Display(prefix.key)));
+  return NotFound(std::string(uri), "no object " + prefix.Noun() + "starts with " +
+                                        Quote(prefix.Display(prefix.key)));
 }
 
 Error PrefixIsNotAnObject(const ObjectLocation& location, std::string_view uri) {
@@ -106,7 +101,7 @@ std::optional<std::string> BlockingAncestor(const ObjectLocation& location) {
 Error AncestorConflict(const ObjectLocation& location, std::string_view uri,
                        const std::string& ancestor) {
   return Conflict(uri, Quote(location.Display(ancestor)) + " is an object, so no " +
-                           Noun(location) + "can continue below it (a file cannot also be a " +
+                           location.Noun() + "can continue below it (a file cannot also be a " +
                            "directory)");
 }
 

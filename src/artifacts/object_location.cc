@@ -38,12 +38,12 @@ Result<void> CheckKey(const ObjectLocation& location, std::string_view uri, UriU
       if (segment.find('\0') == std::string_view::npos) return {};
     }
     if (std::string problem = SegmentProblem(segment); !problem.empty()) {
-      const std::string expected =
-          location.is_host_file ? "expected a normalized absolute path"
-                                : "expected \"/\"-separated file names that stay below the bucket";
-      return InvalidArgument(std::string(uri), (location.is_host_file ? "path " : "key ") +
-                                                   Quote(location.Display(location.key)) + " has " +
-                                                   problem + "; " + expected);
+      std::string message = location.Noun();
+      message += Quote(location.Display(location.key)) + " has " + problem + "; ";
+      message += location.is_host_file
+                     ? "expected a normalized absolute path"
+                     : "expected \"/\"-separated file names that stay below the bucket";
+      return InvalidArgument(std::string(uri), std::move(message));
     }
     if (is_last) return {};
     rest.remove_prefix(slash + 1);
@@ -94,10 +94,10 @@ Result<ObjectLocation> LocateUri(const std::filesystem::path& root, std::string_
       return InvalidArgument(std::string(uri), "expected an object key after the bucket name");
     }
     if (location->key.ends_with('/')) {
-      return InvalidArgument(std::string(uri),
-                             (location->is_host_file ? "path " : "key ") +
-                                 Quote(location->Display(location->key)) +
-                                 " ends with \"/\", which names a folder, not an object");
+      std::string message = location->Noun();
+      message += Quote(location->Display(location->key));
+      message += " ends with \"/\", which names a folder, not an object";
+      return InvalidArgument(std::string(uri), std::move(message));
     }
   }
   if (!location->key.empty()) {

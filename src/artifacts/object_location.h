@@ -29,8 +29,12 @@ struct ObjectLocation {
   }
   // The key as messages show it: "data/x.csv" for S3, "/data/x.csv" for host files.
   std::string Display(std::string_view key_below_base) const {
-    return (is_host_file ? "/" : "") + std::string(key_below_base);
+    std::string shown = is_host_file ? "/" : "";
+    shown += key_below_base;
+    return shown;
   }
+  // "key " or "path ", to start a message about the key.
+  std::string Noun() const { return is_host_file ? "path " : "key "; }
 };
 
 // Requires nothing of the file system; `root` is where buckets live.
