@@ -1,8 +1,7 @@
 // The engine end to end on real processes, a real SQLite file and the local object store.
-#include "local_run.h"
-
 #include <gtest/gtest.h>
 
+#include "local_run.h"
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -64,8 +63,8 @@ std::string ShellStep(const std::string& name, const std::string& script,
 }
 
 std::string Definition(const std::vector<std::string>& steps, const std::string& parameters = "") {
-  std::string json = R"({"Version": "2020-12-01", "Parameters": [)" + parameters +
-                     R"(], "Steps": [)";
+  std::string json =
+      R"({"Version": "2020-12-01", "Parameters": [)" + parameters + R"(], "Steps": [)";
   for (size_t i = 0; i < steps.size(); ++i) json += (i ? "," : "") + steps[i];
   return json + "]}";
 }
@@ -102,7 +101,9 @@ TEST(EngineRun, PeakConcurrencyEqualsTheParallelismLimit) {
 TEST(EngineRun, AFailedStepFailsTheExecutionAndItsDependantsNeverRun) {
   LocalRun run;
   const RunOutcome outcome = run.Run(Definition(
-      {ShellStep("Broken", "echo about to fail; echo 'bad input: rows missing' > /opt/ml/output/failure; exit 3"),
+      {ShellStep(
+           "Broken",
+           "echo about to fail; echo 'bad input: rows missing' > /opt/ml/output/failure; exit 3"),
        ShellStep("After", "true", {}, {}, R"(, "DependsOn": ["Broken"])")}));
   ASSERT_EQ(outcome.start_errors, "");
   EXPECT_EQ(outcome.execution.status, ExecutionStatus::kFailed);
@@ -170,12 +171,15 @@ TEST(EngineRun, ReadsAPropertyFileThroughJsonGetInACondition) {
       "/opt/ml/processing/evaluation/evaluation.json",
       {}, {{"evaluation", R"("s3://bucket/eval")", "/opt/ml/processing/evaluation"}},
       R"(, "PropertyFiles": [{"PropertyFileName": "Report", "OutputName": "evaluation", "FilePath": "evaluation.json"}])");
-  const std::string gate = R"({"Name": "Gate", "Type": "Condition", "Arguments": {
+  const std::string gate =
+      R"({"Name": "Gate", "Type": "Condition", "Arguments": {
       "Conditions": [{"Type": "LessThan", "LeftValue": {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.Report"}, "Path": "metrics.mse.value"}}, "RightValue": 4.0}],
-      "IfSteps": [)" + ShellStep("Good", "true") +
-                           R"(], "ElseSteps": [{"Name": "Bad", "Type": "Fail", "Arguments": {"ErrorMessage": "too high"}}]}})";
+      "IfSteps": [)" +
+      ShellStep("Good", "true") +
+      R"(], "ElseSteps": [{"Name": "Bad", "Type": "Fail", "Arguments": {"ErrorMessage": "too high"}}]}})";
   const RunOutcome outcome = run.Run(Definition({evaluate, gate}));
-  EXPECT_EQ(outcome.execution.status, ExecutionStatus::kSucceeded) << outcome.execution.failure_reason;
+  EXPECT_EQ(outcome.execution.status, ExecutionStatus::kSucceeded)
+      << outcome.execution.failure_reason;
   EXPECT_EQ(StatusOf(outcome, "Good"), "Succeeded");
   EXPECT_EQ(run.ReadObject("s3://bucket/eval/evaluation.json"),
             "{\"metrics\": {\"mse\": {\"value\": 3.25}}}\n");
@@ -183,14 +187,14 @@ TEST(EngineRun, ReadsAPropertyFileThroughJsonGetInACondition) {
 
 TEST(EngineRun, ChainsPropertiesAcrossThreeSteps) {
   LocalRun run;
-  const std::string first = ShellStep("First", "echo one > /opt/ml/processing/out/data.txt", {},
-                                      {{"out", R"("s3://bucket/first")", "/opt/ml/processing/out"}});
+  const std::string first =
+      ShellStep("First", "echo one > /opt/ml/processing/out/data.txt", {},
+                {{"out", R"("s3://bucket/first")", "/opt/ml/processing/out"}});
   const std::string second = ShellStep(
       "Second",
       "cat /opt/ml/processing/in/data.txt > /opt/ml/processing/out/data.txt; echo two >> "
       "/opt/ml/processing/out/data.txt",
-      {{"in",
-        R"({"Get": "Steps.First.ProcessingOutputConfig.Outputs['out'].S3Output.S3Uri"})",
+      {{"in", R"({"Get": "Steps.First.ProcessingOutputConfig.Outputs['out'].S3Output.S3Uri"})",
         "/opt/ml/processing/in"}},
       {{"out",
         R"({"Std:Join": {"On": "/", "Values": [{"Get": "Steps.First.ProcessingOutputConfig.Outputs['out'].S3Output.S3Uri"}, "then"]}})",
@@ -199,8 +203,7 @@ TEST(EngineRun, ChainsPropertiesAcrossThreeSteps) {
       "Third",
       "cat /opt/ml/processing/in/data.txt > /opt/ml/processing/out/data.txt; echo three >> "
       "/opt/ml/processing/out/data.txt",
-      {{"in",
-        R"({"Get": "Steps.Second.ProcessingOutputConfig.Outputs['out'].S3Output.S3Uri"})",
+      {{"in", R"({"Get": "Steps.Second.ProcessingOutputConfig.Outputs['out'].S3Output.S3Uri"})",
         "/opt/ml/processing/in"}},
       {{"out", R"("s3://bucket/third")", "/opt/ml/processing/out"}});
   const RunOutcome outcome = run.Run(Definition({third, first, second}));

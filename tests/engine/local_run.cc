@@ -7,12 +7,12 @@
 #include "executors/bubblewrap.h"
 #include "executors/local_executor.h"
 #include "graph/compiled_pipeline.h"
-#include "runtimes/job_command.h"
-#include "runtimes/runtime_map.h"
 #include "store/sqlite_store.h"
 
 #include <gtest/gtest.h>
 
+#include "runtimes/job_command.h"
+#include "runtimes/runtime_map.h"
 #include <cstdlib>
 #include <random>
 
