@@ -198,10 +198,8 @@ Result<void> Engine::Stop(std::string_view execution_id) {
   Transition transition;
   transition.execution = execution->record;
   transition.events.push_back(MakeEvent(*execution, "", "Stopping", ""));
-  const std::string id = execution->record.id;
-  Commit(std::move(transition), [this, id] {
-    if (Execution* found = Find(id)) PerformActions(*found, found->scheduler->OnStopRequested());
-  });
+  Commit(std::move(transition));
+  PerformActions(*execution, execution->scheduler->OnStopRequested());
   return {};
 }
 
@@ -430,15 +428,11 @@ void Engine::FinishStep(Execution& execution, size_t step, StepResult result, bo
                                      : StepOutcome::Kind::kFailed;
   outcome.condition_outcome = result.condition_outcome;
   outcome.failure_class = result.failure_class;
-  const std::string id = execution.record.id;
-  const int64_t retries_made = state.attempt - 1;
-  const TimePoint first_started = state.first_started;
-  Commit(std::move(transition), [this, id, step, outcome, retries_made, first_started] {
-    Execution* found = Find(id);
-    if (found == nullptr) return;
-    PerformActions(*found, found->scheduler->OnStepFinished(step, outcome, retries_made,
-                                                            first_started, clock_.Now()));
-  });
+  Commit(std::move(transition));
+  // The decision is pure and made at once; what it leads to (launches, the execution's end) is
+  // committed in the same batch as this step's end, and performed only after that commit.
+  PerformActions(execution, execution.scheduler->OnStepFinished(step, outcome, state.attempt - 1,
+                                                                state.first_started, now));
 }
 
 void Engine::EndExecution(Execution& execution, ExecutionStatus status) {
