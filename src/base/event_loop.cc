@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <fcntl.h>
 #include <iterator>
 #include <mutex>
 #include <thread>
@@ -37,15 +38,24 @@ struct EventLoop::Impl {
   struct Watch {
     Watch(boost::asio::io_context& io, std::function<void()> callback)
         : descriptor(io), on_ready(std::move(callback)) {}
+    // asio makes a descriptor non-blocking to wait on it. The open file description is the
+    // caller's (and shared by its duplicates), so its flags are put back when the loop lets go:
+    // a blocking waitid() on a pidfd, say, would otherwise fail with EAGAIN.
+    void Release() {
+      if (!descriptor.is_open()) return;
+      const int fd = descriptor.release();
+      if (original_flags >= 0 && ::fcntl(fd, F_GETFL) != original_flags) {
+        ::fcntl(fd, F_SETFL, original_flags);
+      }
+    }
     boost::asio::posix::stream_descriptor descriptor;
     std::function<void()> on_ready;
+    int original_flags = -1;
   };
 
   ~Impl() {
     // The descriptors belong to the callers; a stream_descriptor would close them.
-    for (auto& [id, watch] : watches) {
-      if (watch->descriptor.is_open()) watch->descriptor.release();
-    }
+    for (auto& [id, watch] : watches) watch->Release();
   }
 
   // Declared first so that it is destroyed last: timers and descriptors use its services.
@@ -125,7 +135,7 @@ struct EventLoop::Impl {
     if (found == watches.end()) return;
     std::function<void()> on_ready = std::move(found->second->on_ready);
     // Released before the callback, which may close the descriptor.
-    if (found->second->descriptor.is_open()) found->second->descriptor.release();
+    found->second->Release();
     watches.erase(found);
     on_ready();
   }
@@ -176,6 +186,7 @@ EventLoop::WatchId EventLoop::WatchReadable(int fd, std::function<void()> on_rea
   const WatchId id = impl_->next_id++;
   auto watch = std::make_unique<Impl::Watch>(impl_->io, std::move(on_ready));
   auto report = [impl = impl_.get(), id] { impl->OnWatchReady(id); };
+  watch->original_flags = ::fcntl(fd, F_GETFL);
   boost::system::error_code error;
   watch->descriptor.assign(fd, error);
   if (error) {
@@ -194,8 +205,8 @@ void EventLoop::Unwatch(WatchId watch) {
   impl_->RequireLoopThread("Unwatch");
   auto found = impl_->watches.find(watch);
   if (found == impl_->watches.end()) return;
-  // release() deregisters the descriptor and aborts the pending wait without closing the fd.
-  if (found->second->descriptor.is_open()) found->second->descriptor.release();
+  // Releasing deregisters the descriptor and aborts the pending wait without closing the fd.
+  found->second->Release();
   impl_->watches.erase(found);
 }
 

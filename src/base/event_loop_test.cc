@@ -211,6 +211,25 @@ TEST(EventLoop, ReportsADescriptorReadableOnceAndLeavesItOpen) {
   EXPECT_TRUE(IsOpen(pipe.read_end.get()));
 }
 
+TEST(EventLoop, LeavesABlockingDescriptorBlocking) {
+  EventLoop loop;
+  std::array<int, 2> fds{};
+  ASSERT_EQ(pipe2(fds.data(), O_CLOEXEC), 0);
+  Pipe pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  auto is_blocking = [&] { return (fcntl(pipe.read_end.get(), F_GETFL) & O_NONBLOCK) == 0; };
+  bool was_blocking_when_reported = false;
+  loop.WatchReadable(pipe.read_end.get(), [&] {
+    was_blocking_when_reported = is_blocking();
+    loop.Stop();
+  });
+  loop.Post([&] { WriteByte(pipe.write_end.get()); });
+  loop.Run();
+  EXPECT_TRUE(was_blocking_when_reported);
+
+  loop.Unwatch(loop.WatchReadable(pipe.read_end.get(), [] {}));
+  EXPECT_TRUE(is_blocking());
+}
+
 TEST(EventLoop, ReportsADescriptorThatIsAlreadyReadable) {
   EventLoop loop;
   Pipe pipe = MakePipe();
