@@ -122,40 +122,83 @@ Result<std::string, Errors> Engine::Start(StartRequest request) {
   auto parameters = ResolveParameters(definition, request.parameters);
   if (!parameters) return parameters.error();
 
-  auto execution = std::make_unique<Execution>();
-  execution->pipeline = request.pipeline;
-  execution->parameters = std::make_shared<const ParameterValues>(std::move(*parameters));
   const TimePoint now = clock_.Now();
-  ExecutionRecord& record = execution->record;
+  ExecutionRecord record;
   record.id = NewExecutionId();
   record.pipeline_name = request.pipeline_name;
   record.display_name =
       request.display_name.empty() ? "execution-" + record.id : request.display_name;
   record.status = ExecutionStatus::kExecuting;
   record.definition = std::move(request.definition);
-  record.parameters_json = WriteJson(ParametersToValue(definition, *execution->parameters));
+  record.parameters_json = WriteJson(ParametersToValue(definition, *parameters));
   record.max_parallel_steps = request.max_parallel_steps;
   record.created = now;
   record.last_modified = now;
+  auto made = MakeExecution(std::move(record), request.pipeline,
+                            std::make_shared<const ParameterValues>(std::move(*parameters)));
+  if (!made) return made.error();
+  std::unique_ptr<Execution> execution = std::move(*made);
+  for (const std::string& name : request.excluded_steps) {
+    if (auto step = definition.FindStep(name)) execution->scheduler->MarkExcluded(*step);
+  }
+  for (const StepRun& reused : request.reused_steps) {
+    auto step = definition.FindStep(reused.step_name);
+    if (!step) continue;
+    LoadSucceededStep(*execution, *step, reused);
+  }
+  Transition transition;
+  transition.execution = execution->record;
+  transition.step_runs = request.reused_steps;
+  for (StepRun& reused : transition.step_runs) {
+    // Reused from the source execution: recorded in this one as its own succeeded step.
+    reused.execution_id = execution->record.id;
+  }
+  transition.events.push_back(MakeEvent(*execution, "", "Executing", ""));
+  return Begin(std::move(execution), std::move(transition));
+}
+
+Result<std::string, Errors> Engine::Begin(std::unique_ptr<Execution> execution,
+                                          Transition transition) {
+  // Synchronous: the caller is told the id only once the execution is on disk.
+  if (auto stored = store_.Apply(transition); !stored) return Errors{stored.error()};
+  for (const Event& event : transition.events) {
+    for (const auto& listener : event_listeners_) listener(event);
+  }
+  const std::string id = execution->record.id;
+  Execution& running = *execution;
+  executions_.emplace(id, std::move(execution));
+  PerformActions(running, running.scheduler->Start());
+  return id;
+}
+
+Result<std::unique_ptr<Execution>, Errors> Engine::MakeExecution(
+    ExecutionRecord record, std::shared_ptr<const CompiledPipeline> pipeline,
+    std::shared_ptr<const ParameterValues> parameters) {
+  const PipelineDefinition& definition = pipeline->definition;
+  auto execution = std::make_unique<Execution>();
+  execution->pipeline = pipeline;
+  execution->parameters = std::move(parameters);
+  execution->record = std::move(record);
+  const ExecutionRecord& stored = execution->record;
 
   ExecutionIdentity& identity = execution->identity;
-  identity.execution_id = record.id;
-  identity.pipeline_name = record.pipeline_name;
+  identity.execution_id = stored.id;
+  identity.pipeline_name = stored.pipeline_name;
   identity.region = options_.region;
   identity.account = options_.account;
-  identity.pipeline_arn = PipelineArn(options_.region, options_.account, record.pipeline_name);
-  identity.execution_arn = ExecutionArn(identity.pipeline_arn, record.id);
+  identity.pipeline_arn = PipelineArn(options_.region, options_.account, stored.pipeline_name);
+  identity.execution_arn = ExecutionArn(identity.pipeline_arn, stored.id);
 
   auto variables = std::make_shared<ExecutionVariables>();
-  variables->pipeline_name = record.pipeline_name;
+  variables->pipeline_name = stored.pipeline_name;
   variables->pipeline_arn = identity.pipeline_arn;
-  variables->execution_id = record.id;
+  variables->execution_id = stored.id;
   variables->execution_arn = identity.execution_arn;
-  variables->start_time = now;
-  variables->experiment_name = record.pipeline_name;
-  variables->trial_name = record.id;
+  variables->start_time = stored.created;
+  variables->experiment_name = stored.pipeline_name;
+  variables->trial_name = stored.id;
   if (definition.experiment_config && definition.experiment_config->is_map()) {
-    StepScope scope(request.pipeline, execution->parameters, variables, &artifacts_);
+    StepScope scope(pipeline, execution->parameters, variables, &artifacts_);
     for (const char* field : {"ExperimentName", "TrialName"}) {
       const Value* written = definition.experiment_config->Find(field);
       if (written == nullptr) continue;
@@ -168,23 +211,22 @@ Result<std::string, Errors> Engine::Start(StartRequest request) {
     }
   }
   execution->variables = std::move(variables);
-  execution->directory = options_.state_dir / "executions" / record.id;
+  execution->directory = options_.state_dir / "executions" / stored.id;
   execution->steps.resize(definition.steps.size());
-  execution->scheduler = std::make_unique<Scheduler>(*request.pipeline, request.max_parallel_steps);
+  execution->scheduler = std::make_unique<Scheduler>(*pipeline, stored.max_parallel_steps);
+  return execution;
+}
 
-  Transition transition;
-  transition.execution = record;
-  transition.events.push_back(MakeEvent(*execution, "", "Executing", ""));
-  // Synchronous: the caller is told the id only once the execution is on disk.
-  if (auto stored = store_.Apply(transition); !stored) return Errors{stored.error()};
-  for (const Event& event : transition.events) {
-    for (const auto& listener : event_listeners_) listener(event);
-  }
-  const std::string id = record.id;
-  Execution& running = *execution;
-  executions_.emplace(id, std::move(execution));
-  PerformActions(running, running.scheduler->Start());
-  return id;
+void Engine::LoadSucceededStep(Execution& execution, size_t step, const StepRun& run) {
+  StepState& state = execution.steps[step];
+  auto properties = ParseJson(run.properties_json);
+  state.status = StepStatus::kSucceeded;
+  state.attempt = std::max(state.attempt, run.attempt);
+  state.run = run;
+  state.properties = std::make_shared<const Value>(properties ? *properties : Value::EmptyMap());
+  const Value* outcome = state.properties->Find("Outcome");
+  state.condition_outcome = outcome == nullptr || !outcome->is_boolean() || outcome->as_boolean();
+  execution.scheduler->MarkSucceeded(step, state.condition_outcome);
 }
 
 Result<void> Engine::Stop(std::string_view execution_id) {

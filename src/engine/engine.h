@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "engine/parameters.h"
 #include "engine/scheduler.h"
 #include "executors/executor.h"
 #include "model/records.h"
@@ -53,6 +54,23 @@ struct StartRequest {
   std::vector<std::pair<std::string, std::string>> parameters;  // as given, strings
   int64_t max_parallel_steps = 0;                               // 0: no limit
   std::string display_name;
+  // Selective execution: steps that do not run, either reused from the source execution
+  // (succeeded runs whose properties later steps see) or left out altogether.
+  std::vector<StepRun> reused_steps;
+  std::vector<std::string> excluded_steps;
+};
+
+// How a stored execution continues: after the engine that ran it ended without finishing it
+// (kRecover: in-flight steps run again, succeeded ones are kept), or re-run from its failed and
+// stopped steps (kRetry: RetryPipelineExecution).
+enum class ResumeMode { kRecover, kRetry };
+
+struct ResumeRequest {
+  ExecutionRecord record;
+  std::vector<StepRun> runs;  // every stored attempt of every step
+  std::shared_ptr<const CompiledPipeline> pipeline;
+  ResumeMode mode = ResumeMode::kRecover;
+  int64_t max_parallel_steps = 0;  // 0: keep the execution's
 };
 
 class Engine {
@@ -66,6 +84,8 @@ class Engine {
   // Creates the execution and starts its first steps. The execution record is durable when
   // this returns its id. Errors: the parameters (each names its parameter), or the store.
   Result<std::string, Errors> Start(StartRequest request);
+  // Continues a stored execution (engine/engine_resume.cc). Durable when it returns.
+  Result<std::string, Errors> Resume(ResumeRequest request);
   // Stops a running execution: no new steps start, running jobs are stopped, and the execution
   // ends Stopped once nothing runs. kNotFound for an unknown or finished execution.
   Result<void> Stop(std::string_view execution_id);
@@ -78,6 +98,11 @@ class Engine {
   size_t active_executions() const { return executions_.size(); }
 
  private:
+  Result<std::unique_ptr<Execution>, Errors> MakeExecution(
+      ExecutionRecord record, std::shared_ptr<const CompiledPipeline> pipeline,
+      std::shared_ptr<const ParameterValues> parameters);
+  void LoadSucceededStep(Execution& execution, size_t step, const StepRun& run);
+  Result<std::string, Errors> Begin(std::unique_ptr<Execution> execution, Transition transition);
   void Commit(Transition transition, std::function<void()> after = {});
   void Flush();
   void PerformActions(Execution& execution, const std::vector<Action>& actions);

@@ -21,6 +21,11 @@ void Scheduler::MarkSucceeded(size_t step, bool condition_outcome) {
 
 void Scheduler::MarkExcluded(size_t step) { is_excluded_[step] = true; }
 
+void Scheduler::MarkFailed(size_t step) {
+  states_[step] = State::kFailed;
+  has_failed_ = true;
+}
+
 std::vector<Action> Scheduler::Start() {
   std::vector<Action> actions;
   Absorb(ready_set_.Start(), actions);

@@ -60,6 +60,9 @@ class Scheduler {
   // Before Start(): the step must not run (outside a selective execution's selection). Steps
   // downstream of it wait for it forever, so a selection must include them or mark them too.
   void MarkExcluded(size_t step);
+  // Before Start(): the step failed for good (a recovered execution); nothing new starts and the
+  // execution ends Failed.
+  void MarkFailed(size_t step);
 
   std::vector<Action> Start();
   // `retries_made` counts the retries before this attempt; `first_started` is when the step's
