@@ -122,7 +122,7 @@ TEST(EventLoop, KnowsItsOwnThread) {
 TEST(EventLoop, RunsTimersInDeadlineOrder) {
   EventLoop loop;
   std::vector<std::string> ran;
-  // Deadlines in the past make the order independent of how fast this machine is.
+  // Deadlines in the past make the order independent of scheduling delays.
   const steady_clock::time_point base = steady_clock::now() - seconds(1);
   loop.RunAt(base + milliseconds(3), [&] {
     ran.push_back("third");

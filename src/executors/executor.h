@@ -41,6 +41,9 @@ struct JobSpec {
   std::filesystem::path ml_root;  // kBubblewrap: the host directory seen as /opt/ml
   std::vector<Mount> mounts;      // kBubblewrap: further binds (runtimes, code)
   std::optional<std::chrono::seconds> max_runtime;  // stopped when exceeded
+  // No network but loopback; needs kBubblewrap. Off by default, as SageMaker's
+  // EnableNetworkIsolation is.
+  bool network_isolation = false;
 };
 
 struct JobResult {
@@ -66,10 +69,15 @@ class Executor {
   using Completion = std::function<void(JobResult)>;
   virtual ~Executor() = default;
 
-  // Starts the job; `on_done` runs exactly once, on the event loop the executor was given.
+  // Starts the job; `on_done` runs exactly once, on the event loop the executor was given, and
+  // never inside Launch(). An error is returned only for a spec that cannot describe a job (no
+  // command, a relative mount point, network isolation without kBubblewrap); then `on_done`
+  // never runs. A job that cannot start (a missing program, an unwritable log file) gets a
+  // JobId and completes with kLaunchFailed.
   virtual Result<JobId> Launch(const JobSpec& spec, Completion on_done) = 0;
   // Asks the job to end: SIGTERM to its process group, SIGKILL after the grace period.
-  // Idempotent; a job that already ended is left alone. Its completion reports kStopped.
+  // Idempotent; a job that already ended is left alone. Its completion reports kStopped
+  // (kLaunchFailed if it never started).
   virtual void Stop(JobId job) = 0;
   // Jobs launched and not yet completed.
   virtual size_t running_jobs() const = 0;
