@@ -136,11 +136,17 @@ std::string DescribeApiType(const ApiType& type) {
       return "a timestamp";
     case ApiType::Kind::kString: {
       if (type.enum_values.empty()) return "a string";
-      std::string text = "one of ";
-      for (size_t i = 0; i < type.enum_values.size(); ++i) {
+      // Instance types run to 150 values: a message lists a few, and a near one is suggested.
+      constexpr size_t kListedValues = 10;
+      const size_t count = type.enum_values.size();
+      const size_t listed = count > kListedValues ? 5 : count;
+      std::string text =
+          count > listed ? "one of " + std::to_string(count) + " values (" : "one of ";
+      for (size_t i = 0; i < listed; ++i) {
         if (i > 0) text += ", ";
         text += type.enum_values[i];
       }
+      if (count > listed) text += ", ...)";
       return text;
     }
   }

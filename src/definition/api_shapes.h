@@ -37,7 +37,7 @@ struct ApiShape {
 // nullptr when the table has no shape of that name.
 const ApiShape* FindApiShape(std::string_view name);
 
-// "a string", "an integer", "one of File, Pipe", "an object (ProcessingS3Input)", ...
+// "a string", "an integer", "one of File, Pipe", "one of 151 values (ml.t3.medium, ...)", ...
 std::string DescribeApiType(const ApiType& type);
 
 // The generated table; see api_shapes_data.cc.

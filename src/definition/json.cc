@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <iterator>
 #include <limits>
 
 namespace sluice {
@@ -15,9 +16,41 @@ namespace {
 // over a Value recurses.
 constexpr size_t kMaxDepth = 256;
 
+// Reads the text for nlohmann's parser and remembers how far it has read. SAX events carry no
+// position, so this is how an error found in a callback (a duplicate key, too deep a nesting)
+// gets a line and column like a syntax error.
+class TrackingIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  TrackingIterator(const char* at, const char** furthest) : at_(at), furthest_(furthest) {}
+  reference operator*() const { return *at_; }
+  TrackingIterator& operator++() {
+    *furthest_ = ++at_;
+    return *this;
+  }
+  TrackingIterator operator++(int) {
+    TrackingIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const TrackingIterator& other) const { return at_ == other.at_; }
+
+ private:
+  const char* at_;
+  const char** furthest_;
+};
+
 // Builds a Value directly from nlohmann's SAX events: one pass, key order kept, duplicates seen.
 class ValueBuilder : public nlohmann::json_sax<nlohmann::json> {
  public:
+  // `read_end` is where the parser has read up to: just past the last token it saw.
+  explicit ValueBuilder(const char* const* read_end) : read_end_(read_end) {}
+
   bool null() override { return Add(Value()); }
   bool boolean(bool value) override { return Add(Value(value)); }
   bool number_integer(number_integer_t value) override { return Add(Value(int64_t{value})); }
@@ -34,7 +67,7 @@ class ValueBuilder : public nlohmann::json_sax<nlohmann::json> {
   bool key(string_t& key) override {
     const Value& object = stack_.back().value;
     if (object.Find(key) != nullptr) {
-      return Fail("duplicate key " + Quote(key) + " in object at " + Pointer());
+      return Fail("duplicate key " + Quote(key) + " in the object at " + Pointer());
     }
     stack_.back().pending_key = std::move(key);
     return true;
@@ -42,10 +75,10 @@ class ValueBuilder : public nlohmann::json_sax<nlohmann::json> {
   bool end_object() override { return Close(); }
   bool start_array(std::size_t) override { return Open(Value::EmptyList()); }
   bool end_array() override { return Close(); }
-  bool parse_error(std::size_t position, const std::string& last_token,
+  bool parse_error(std::size_t position, const std::string&,
                    const nlohmann::detail::exception& error) override {
-    // Point at the start of the offending token, where a reader looks for the mistake.
-    error_position_ = position >= last_token.size() ? position - last_token.size() + 1 : position;
+    // `position` counts the characters read, the offending one included.
+    error_offset_ = position > 0 ? position - 1 : 0;
     syntax_error_ = error.what();
     return false;
   }
@@ -53,7 +86,11 @@ class ValueBuilder : public nlohmann::json_sax<nlohmann::json> {
   Value TakeRoot() { return std::move(root_); }
   const std::string& semantic_error() const { return semantic_error_; }
   const std::string& syntax_error() const { return syntax_error_; }
-  size_t error_position() const { return error_position_; }
+  // Offsets of the character at which the error was found, from the start of `text`.
+  size_t error_offset() const { return error_offset_; }
+  size_t semantic_error_offset(const char* text) const {
+    return semantic_error_end_ > text ? static_cast<size_t>(semantic_error_end_ - text) - 1 : 0;
+  }
 
  private:
   struct Open_ {
@@ -61,8 +98,11 @@ class ValueBuilder : public nlohmann::json_sax<nlohmann::json> {
     std::string pending_key;
   };
 
+  // Called right after the token at fault was read: its last character is the one before
+  // `read_end_`.
   bool Fail(std::string message) {
     semantic_error_ = std::move(message);
+    semantic_error_end_ = *read_end_;
     return false;
   }
 
@@ -110,14 +150,44 @@ class ValueBuilder : public nlohmann::json_sax<nlohmann::json> {
 
   std::vector<Open_> stack_;
   Value root_;
+  const char* const* read_end_;
   std::string semantic_error_;
+  const char* semantic_error_end_ = nullptr;
   std::string syntax_error_;
-  size_t error_position_ = 0;
+  size_t error_offset_ = 0;
 };
 
-std::string LineAndColumn(std::string_view text, size_t position) {
+bool IsDelimiter(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' || c == '{' || c == '}' ||
+         c == '[' || c == ']' || c == ':' || c == ',';
+}
+
+// Where the token holding `offset` starts (the opening quote of a string, the first character
+// of a number or literal): where a reader looks for the mistake. The end of the text is
+// reported as itself.
+size_t TokenStart(std::string_view text, size_t offset) {
+  if (offset >= text.size()) return text.size();
+  size_t start = 0;
+  for (size_t i = 0; i <= offset;) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      ++i;
+      continue;
+    }
+    start = i++;
+    if (c == '"') {
+      while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+      ++i;
+    } else if (!IsDelimiter(c)) {
+      while (i < text.size() && !IsDelimiter(text[i])) ++i;
+    }
+  }
+  return start;
+}
+
+std::string LineAndColumn(std::string_view text, size_t offset) {
   size_t line = 1, column = 1;
-  for (size_t i = 0; i + 1 < position && i < text.size(); ++i) {
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
     if (text[i] == '\n') {
       ++line;
       column = 1;
@@ -130,10 +200,36 @@ std::string LineAndColumn(std::string_view text, size_t position) {
 
 // nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1,
 // column 2: "; keep only the part after the location, which says what was expected.
+// The message quotes the text last read, which may hold the ill-formed UTF-8 it complains
+// about; such bytes are written as \xNN so that the message itself stays valid UTF-8.
 std::string CleanSyntaxMessage(const std::string& message) {
   const size_t colon = message.find(": ");
-  std::string cleaned = colon == std::string::npos ? message : message.substr(colon + 2);
-  return "invalid JSON: " + cleaned;
+  const std::string_view text = colon == std::string::npos
+                                    ? std::string_view(message)
+                                    : std::string_view(message).substr(colon + 2);
+  std::string cleaned = "invalid JSON: ";
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80                    ? 1
+                          : lead >= 0xC2 && lead <= 0xDF ? 2
+                          : lead >= 0xE0 && lead <= 0xEF ? 3
+                          : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                         : 0;
+    bool is_well_formed = length > 0 && i + length <= text.size();
+    for (size_t k = 1; is_well_formed && k < length; ++k) {
+      is_well_formed = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (is_well_formed) {
+      cleaned.append(text.substr(i, length));
+      i += length;
+    } else {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\x%02X", lead);
+      cleaned += buffer;
+      ++i;
+    }
+  }
+  return cleaned;
 }
 
 void WriteString(const std::string& text, std::string& out) {
@@ -239,20 +335,30 @@ void Write(const Value& value, int indent, int depth, std::string& out) {
 }  // namespace
 
 Result<Value> ParseJson(std::string_view text, std::string_view where) {
-  ValueBuilder builder;
+  const char* read_end = text.data();
+  ValueBuilder builder(&read_end);
   bool ok = false;
   try {
-    ok = nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+    ok =
+        nlohmann::json::sax_parse(TrackingIterator(text.data(), &read_end),
+                                  TrackingIterator(text.data() + text.size(), &read_end), &builder);
   } catch (const std::exception& error) {
     return InvalidArgument(std::string(where), std::string("invalid JSON: ") + error.what());
   }
   if (ok) return builder.TakeRoot();
-  if (!builder.semantic_error().empty()) {
-    return InvalidArgument(std::string(where), "invalid JSON: " + builder.semantic_error());
-  }
   std::string location = std::string(where);
   if (!location.empty()) location += ":";
-  location += LineAndColumn(text, builder.error_position());
+  if (!builder.semantic_error().empty()) {
+    location += LineAndColumn(text, TokenStart(text, builder.semantic_error_offset(text.data())));
+    return InvalidArgument(location, "invalid JSON: " + builder.semantic_error());
+  }
+  size_t offset = builder.error_offset();
+  // A misspelt literal ("tru]") is found at the character after it; point at the word instead.
+  if (builder.syntax_error().find("invalid literal") != std::string::npos && offset > 0 &&
+      offset < text.size() && IsDelimiter(text[offset]) && !IsDelimiter(text[offset - 1])) {
+    --offset;
+  }
+  location += LineAndColumn(text, TokenStart(text, offset));
   return InvalidArgument(location, CleanSyntaxMessage(builder.syntax_error()));
 }
 

@@ -25,14 +25,36 @@ TEST(Json, ReportsSyntaxErrorsWithLineAndColumn) {
 TEST(Json, RejectsDuplicateKeysNamingTheObject) {
   Result<Value> value = ParseJson(R"({"Steps": [{"Name": "A", "Name": "B"}]})");
   ASSERT_FALSE(value.has_value());
-  EXPECT_EQ(value.error().ToString(), "invalid JSON: duplicate key \"Name\" in object at /Steps/0");
+  EXPECT_EQ(value.error().ToString(),
+            "1:26: invalid JSON: duplicate key \"Name\" in the object at /Steps/0");
 }
 
 TEST(Json, RefusesDocumentsNestedTooDeeply) {
   const std::string text = std::string(300, '[') + std::string(300, ']');
   Result<Value> value = ParseJson(text);
   ASSERT_FALSE(value.has_value());
-  EXPECT_EQ(value.error().ToString(), "invalid JSON: nesting deeper than 256 levels");
+  EXPECT_EQ(value.error().ToString(), "1:257: invalid JSON: nesting deeper than 256 levels");
+}
+
+TEST(Json, PointsAtTheTokenWhereTheSyntaxBreaks) {
+  // A trailing comma is found at the closing bracket, a stray word at its first letter.
+  Result<Value> comma = ParseJson("{\n  \"Steps\": [\n    1,\n  ]\n}");
+  ASSERT_FALSE(comma.has_value());
+  EXPECT_EQ(comma.error().where, "4:3");
+  Result<Value> word = ParseJson("[1, tru]");
+  ASSERT_FALSE(word.has_value());
+  EXPECT_EQ(word.error().where, "1:5");
+  Result<Value> truncated = ParseJson("[1,\n");
+  ASSERT_FALSE(truncated.has_value());
+  EXPECT_EQ(truncated.error().where, "2:1");
+}
+
+TEST(Json, WritesIllFormedUtf8InMessagesAsEscapes) {
+  Result<Value> value = ParseJson("[\"caf\xe9\"]");
+  ASSERT_FALSE(value.has_value());
+  EXPECT_EQ(value.error().ToString(),
+            "1:2: invalid JSON: syntax error while parsing value - invalid string: ill-formed "
+            "UTF-8 byte; last read: '\"caf\\xE9'");
 }
 
 TEST(Json, EscapesStringsAndPrettyPrints) {

@@ -41,8 +41,28 @@ bool IsNameCharacter(char c) {
          c == '_';
 }
 
-bool IsValidName(std::string_view name) {
-  return std::all_of(name.begin(), name.end(), IsNameCharacter);
+// What is wrong with `name` against SageMaker's rule for step and parameter names (1 to `limit`
+// letters, digits, "-" and "_"), or nullopt when nothing is. `what` is "step name", ...
+std::optional<std::string> NameProblem(std::string_view what, std::string_view name, size_t limit) {
+  const std::string rule =
+      "; SageMaker allows 1 to " + std::to_string(limit) + " letters, digits, \"-\" and \"_\"";
+  if (name.empty()) return std::string(what) + " is empty" + rule;
+  const auto bad = std::find_if_not(name.begin(), name.end(), IsNameCharacter);
+  if (bad != name.end()) {
+    // A character outside ASCII is shown whole, not as the first byte of its UTF-8 encoding.
+    auto end = bad + 1;
+    while (end != name.end() && (static_cast<unsigned char>(*end) & 0xC0) == 0x80) ++end;
+    const auto position = std::count_if(
+        name.begin(), bad, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+    return std::string(what) + " " + Quote(name) + " contains " +
+           Quote(std::string_view(&*bad, static_cast<size_t>(end - bad))) + " at character " +
+           std::to_string(position + 1) + rule;
+  }
+  if (name.size() > limit) {
+    return std::string(what) + " " + Quote(name) + " is " + std::to_string(name.size()) +
+           " characters long" + rule;
+  }
+  return std::nullopt;
 }
 
 void StripNullMembers(Value& value) {
@@ -198,11 +218,8 @@ class DefinitionParser {
       return;
     }
     parameter.name = name->as_string();
-    if (parameter.name.empty() || parameter.name.size() > kMaxParameterNameLength ||
-        !IsValidName(parameter.name)) {
-      Fail(pointer + "/Name",
-           "parameter name " + Quote(parameter.name) +
-               " must be 1 to 256 characters of letters, digits, \"-\" and \"_\"");
+    if (auto problem = NameProblem("parameter name", parameter.name, kMaxParameterNameLength)) {
+      Fail(pointer + "/Name", *problem);
     }
     if (const Value* type = raw.Find("Type")) {
       auto parsed = type->is_string() ? ParameterTypeFromName(type->as_string()) : std::nullopt;
@@ -224,13 +241,18 @@ class DefinitionParser {
         Fail(pointer + "/EnumValues", "parameter " + Quote(parameter.name) + " is declared " +
                                           std::string(ParameterTypeName(parameter.type)) +
                                           "; EnumValues are only allowed on String parameters");
-      } else if (!enum_values->is_list() ||
-                 !std::all_of(enum_values->as_list().begin(), enum_values->as_list().end(),
-                              [](const Value& v) { return v.is_string(); })) {
+      } else if (!enum_values->is_list()) {
         Fail(pointer + "/EnumValues", "expected a list of strings, got " + enum_values->Describe());
       } else {
-        for (const Value& value : enum_values->as_list())
-          parameter.enum_values.push_back(value.as_string());
+        for (size_t i = 0; i < enum_values->as_list().size(); ++i) {
+          const Value& value = enum_values->as_list()[i];
+          if (value.is_string()) {
+            parameter.enum_values.push_back(value.as_string());
+          } else {
+            Fail(PointerAppend(pointer + "/EnumValues", i),
+                 "expected a string, got " + value.Describe());
+          }
+        }
       }
     }
     if (const Value* default_value = raw.Find("DefaultValue")) {
@@ -380,10 +402,8 @@ class DefinitionParser {
       return false;
     }
     step.name = name->as_string();
-    if (step.name.empty() || step.name.size() > kMaxStepNameLength || !IsValidName(step.name)) {
-      Fail(pointer + "/Name",
-           "step name " + Quote(step.name) +
-               " must be 1 to 64 characters of letters, digits, \"-\" and \"_\"");
+    if (auto problem = NameProblem("step name", step.name, kMaxStepNameLength)) {
+      Fail(pointer + "/Name", *problem);
     }
     return true;
   }
