@@ -1,6 +1,7 @@
 // The `sluice` command line: the subcommand table. This is the composition root, the only
 // place that names concrete implementations.
 #include "cli/commands.h"
+#include "cli/control_commands.h"
 #include "cli/inspect_commands.h"
 #include "cli/run_command.h"
 
@@ -54,6 +55,19 @@ int main(int argc, char** argv) {
                         "State directory (default: $SLUICE_HOME, else ./.sluice)");
   };
 
+  sluice::HostOptions host;
+  auto add_host_options = [&](CLI::App* command) {
+    command
+        ->add_option("--isolation", host.isolation,
+                     "bwrap: each step sees a private /opt/ml (default, when bubblewrap works "
+                     "here); none: plain processes")
+        ->check(CLI::IsMember({"bwrap", "none"}));
+    command->add_option("--runtimes", host.runtimes_file,
+                        "Image runtime map (default: runtimes.json in the state directory)");
+    command->add_flag("--quiet", host.is_quiet, "Print only the outcome");
+    add_state_dir(command);
+  };
+
   sluice::RunOptions run_options;
   auto* run = app.add_subcommand("run", "Run a pipeline definition here, to the end");
   run->add_option("FILE", run_options.file, "Definition JSON file (- for standard input)")
@@ -62,19 +76,56 @@ int main(int argc, char** argv) {
   run->add_option("--parallelism", run_options.parallelism,
                   "Most steps of the execution running at once (default: no limit)")
       ->check(CLI::PositiveNumber);
-  run->add_option("--isolation", run_options.isolation,
-                  "bwrap: each step sees a private /opt/ml (default, when bubblewrap works "
-                  "here); none: plain processes")
-      ->check(CLI::IsMember({"bwrap", "none"}));
   run->add_option("--pipeline-name", run_options.pipeline_name,
                   "Pipeline name (default: from the file name)");
-  run->add_option("--runtimes", run_options.runtimes_file,
-                  "Image runtime map (default: runtimes.json in the state directory)");
-  run->add_flag("--quiet", run_options.is_quiet, "Print only the outcome");
-  add_state_dir(run);
+  run->add_option("--from-execution", run_options.from_execution,
+                  "Selective execution: take the results of unselected upstream steps from this "
+                  "execution");
+  run->add_option("--steps", run_options.selected_steps,
+                  "Selective execution: run only these steps (comma-separated)")
+      ->delimiter(',');
+  run->add_flag("--with-downstream", run_options.with_downstream,
+                "Selective execution: also run everything downstream of --steps");
+  run->add_option("--set", run_options.overrides,
+                  "Selective execution: override a property of a reused step, "
+                  "Steps.<Step>.<path>=<value> (repeatable)");
+  add_host_options(run);
   run->callback([&] {
-    run_options.state_dir = state_dir;
+    host.state_dir = state_dir;
+    run_options.host = host;
     status = sluice::RunPipeline(run_options);
+  });
+
+  std::string control_id;
+  bool is_not_waiting = false;
+  auto* stop = app.add_subcommand("stop", "Stop a running execution");
+  stop->add_option("EXECUTION", control_id, "Execution id")->required();
+  stop->add_flag("--no-wait", is_not_waiting, "Return once the engine was asked to stop");
+  add_state_dir(stop);
+  stop->callback([&] {
+    host.state_dir = state_dir;
+    status = sluice::RunStop(host, control_id, !is_not_waiting);
+  });
+
+  int64_t retry_parallelism = 0;
+  auto* retry = app.add_subcommand(
+      "retry", "Run a failed or stopped execution again from the steps that did not succeed");
+  retry->add_option("EXECUTION", control_id, "Execution id")->required();
+  retry->add_option("--parallelism", retry_parallelism, "Most steps running at once")
+      ->check(CLI::PositiveNumber);
+  add_host_options(retry);
+  retry->callback([&] {
+    host.state_dir = state_dir;
+    status = sluice::RunRetry(host, control_id, retry_parallelism);
+  });
+
+  auto* resume = app.add_subcommand(
+      "resume", "Continue executions whose engine ended before they finished (all, or one)");
+  resume->add_option("EXECUTION", control_id, "Execution id (default: every unfinished one)");
+  add_host_options(resume);
+  resume->callback([&] {
+    host.state_dir = state_dir;
+    status = sluice::RunResume(host, control_id);
   });
 
   auto* executions = app.add_subcommand("executions", "List and describe executions");

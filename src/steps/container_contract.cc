@@ -212,6 +212,21 @@ JobFailure ClassifyJobEnd(const JobResult& job, std::string_view failure_text,
   return failure;
 }
 
+FailureClass ClassOfArtifactError(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kIo:
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kInternal:
+      return FailureClass::kServiceFault;
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kConflict:
+      return FailureClass::kClientError;
+  }
+  return FailureClass::kClientError;
+}
+
 std::string FormatTime(TimePoint time) {
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();

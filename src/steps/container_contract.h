@@ -82,6 +82,10 @@ struct JobFailure {
 JobFailure ClassifyJobEnd(const JobResult& job, std::string_view failure_text,
                           std::string_view error_kind, const std::filesystem::path& log_file);
 
+// The class of a failure to stage or store an artifact: the object store failing (I/O) is a
+// Step.SERVICE_FAULT, worth retrying; a bad URI or a missing object is the step's own error.
+FailureClass ClassOfArtifactError(const Error& error);
+
 // ISO-8601 with milliseconds, UTC, as SageMaker's Describe responses render times.
 std::string FormatTime(TimePoint time);
 

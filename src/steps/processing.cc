@@ -169,7 +169,7 @@ StepResult ProcessingHandler::Complete(const StepContext& context, const Value& 
         if (!host) continue;
         const std::string uri = StringAt(output, {"S3Output", "S3Uri"});
         if (auto uploaded = context.artifacts.Upload(*host, uri); !uploaded) {
-          return StepResult::Failure(FailureClass::kServiceFault,
+          return StepResult::Failure(ClassOfArtifactError(uploaded.error()),
                                      "cannot upload output " +
                                          Quote(StringAt(output, {"OutputName"})) + " to " +
                                          Quote(uri) + ": " + uploaded.error().message);

@@ -258,7 +258,7 @@ StepResult TrainingHandler::Complete(const StepContext& context, const Value& st
     model_uri = output_root + "/model/";
     if (auto uploaded = context.artifacts.Upload(layout.host_root() / "model", model_uri);
         !uploaded) {
-      return StepResult::Failure(FailureClass::kServiceFault,
+      return StepResult::Failure(ClassOfArtifactError(uploaded.error()),
                                  "cannot upload the model: " + uploaded.error().ToString());
     }
   } else {
@@ -268,7 +268,7 @@ StepResult TrainingHandler::Complete(const StepContext& context, const Value& st
                                  "cannot pack /opt/ml/model: " + done.error().ToString());
     }
     if (auto uploaded = context.artifacts.Upload(packed, model_uri); !uploaded) {
-      return StepResult::Failure(FailureClass::kServiceFault,
+      return StepResult::Failure(ClassOfArtifactError(uploaded.error()),
                                  "cannot upload the model: " + uploaded.error().ToString());
     }
   }

@@ -182,7 +182,7 @@ StepResult TransformHandler::Complete(const StepContext& context, const Value& s
   auto output_dir = layout.OnHost(kOutputDir, "");
   if (output_dir) {
     if (auto uploaded = context.artifacts.Upload(*output_dir, output_uri); !uploaded) {
-      return StepResult::Failure(FailureClass::kServiceFault,
+      return StepResult::Failure(ClassOfArtifactError(uploaded.error()),
                                  "cannot upload the transform output to " + Quote(output_uri) +
                                      ": " + uploaded.error().message);
     }

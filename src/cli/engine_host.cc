@@ -1,0 +1,211 @@
+#include "cli/engine_host.h"
+
+#include "artifacts/local_artifact_store.h"
+#include "base/clock.h"
+#include "base/event_loop.h"
+#include "cli/progress_view.h"
+#include "cli/state_dir.h"
+#include "engine/engine.h"
+#include "executors/bubblewrap.h"
+#include "executors/local_executor.h"
+#include "store/sqlite_store.h"
+
+#include "runtimes/job_command.h"
+#include "runtimes/runtime_map.h"
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+namespace sluice {
+namespace {
+
+// The environment jobs start from: /usr/bin first on PATH (so `python3` is the interpreter the
+// runtimes expect), HOME, locale, and the region SageMaker jobs see.
+std::vector<std::pair<std::string, std::string>> BaseEnvironment() {
+  std::vector<std::pair<std::string, std::string>> environment;
+  const char* path = std::getenv("PATH");
+  environment.emplace_back(
+      "PATH", "/usr/local/bin:/usr/bin:/bin" + std::string(path ? ":" + std::string(path) : ""));
+  for (const char* name : {"HOME", "LANG", "LC_ALL", "TZ"}) {
+    if (const char* value = std::getenv(name)) environment.emplace_back(name, value);
+  }
+  environment.emplace_back("AWS_REGION", "us-east-1");
+  environment.emplace_back("AWS_DEFAULT_REGION", "us-east-1");
+  environment.emplace_back("PYTHONUNBUFFERED", "1");
+  return environment;
+}
+
+}  // namespace
+
+std::filesystem::path ExecutionDirectory(const std::filesystem::path& state,
+                                         const std::string& execution_id) {
+  return state / "executions" / execution_id;
+}
+
+std::optional<int> EngineOf(const std::filesystem::path& state, const std::string& execution_id) {
+  std::ifstream file(ExecutionDirectory(state, execution_id) / "engine.pid");
+  int pid = 0;
+  if (!(file >> pid) || pid <= 0) return std::nullopt;
+  if (kill(pid, 0) != 0 && errno == ESRCH) return std::nullopt;
+  return pid;
+}
+
+int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
+  const std::filesystem::path state = ResolveStateDir(options.state_dir);
+  if (auto made = EnsureStateDir(state); !made) {
+    std::cerr << "sluice: " << made.error().ToString() << "\n";
+    return 1;
+  }
+  auto store = SqliteStore::Open(DatabasePath(state));
+  if (!store) {
+    std::cerr << "sluice: " << store.error().ToString() << "\n";
+    return 1;
+  }
+  auto runtimes_dir = FindRuntimesDir(CurrentExecutablePath());
+  if (!runtimes_dir) {
+    std::cerr << "sluice: " << runtimes_dir.error().ToString() << "\n";
+    return 1;
+  }
+  auto runtimes = options.runtimes_file.empty()
+                      ? RuntimeMap::LoadIfPresent(state / "runtimes.json", *runtimes_dir)
+                      : RuntimeMap::Load(options.runtimes_file, *runtimes_dir);
+  if (!runtimes) {
+    std::cerr << "sluice: " << runtimes.error().ToString() << "\n";
+    return 2;
+  }
+
+  EngineOptions engine_options;
+  engine_options.state_dir = state;
+  engine_options.transform_driver = TransformDriverPath(*runtimes_dir);
+  engine_options.base_environment = BaseEnvironment();
+  if (options.isolation == "bwrap") {
+    if (auto usable = CheckBubblewrap(kDefaultBubblewrapPath); usable) {
+      engine_options.isolation = Isolation::kBubblewrap;
+    } else {
+      std::cerr << "sluice: running steps without isolation (" << usable.error().message
+                << "): /opt/ml paths are remapped through the command line and SM_* variables\n";
+    }
+  } else if (options.isolation != "none") {
+    std::cerr << "sluice: --isolation " << options.isolation << ": expected bwrap or none\n";
+    return 2;
+  }
+
+  // Signals arrive through a signalfd on the loop; they are blocked before any thread starts so
+  // that no other thread takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  SystemClock clock;
+  LocalArtifactStore artifacts(ObjectsPath(state), clock);
+  EventLoop loop;
+  LocalExecutor executor(loop, LocalExecutorOptions{});
+  Engine engine(loop, **store, artifacts, executor, *runtimes, clock, engine_options);
+
+  const ProgressView::Mode mode = options.is_quiet             ? ProgressView::Mode::kQuiet
+                                  : isatty(STDOUT_FILENO) != 0 ? ProgressView::Mode::kTerminal
+                                                               : ProgressView::Mode::kLines;
+  ProgressView view(mode);
+  engine.AddEventListener([&](const Event& event) { view.OnEvent(event); });
+
+  std::set<std::string> running;
+  std::map<std::string, ExecutionRecord> finished;
+  engine.AddFinishListener([&](const ExecutionRecord& record) {
+    finished[record.id] = record;
+    running.erase(record.id);
+    std::error_code error;
+    std::filesystem::remove(ExecutionDirectory(state, record.id) / "engine.pid", error);
+    std::filesystem::remove(ExecutionDirectory(state, record.id) / "stop-requested", error);
+    if (running.empty()) loop.Stop();
+  });
+
+  int exit_status = 0;
+  int interrupts = 0;
+  std::function<void()> watch_signals = [&] {
+    loop.WatchReadable(signal_fd, [&] {
+      signalfd_siginfo info{};
+      bool is_interrupted = false;
+      while (read(signal_fd, &info, sizeof info) == sizeof info) {
+        if (info.ssi_signo == SIGUSR1) continue;
+        ++interrupts;
+        is_interrupted = true;
+      }
+      if (interrupts >= 2) {
+        std::cerr << "\nsluice: leaving; `sluice resume` continues the executions\n";
+        exit_status = 130;
+        loop.Stop();
+        return;
+      }
+      for (const std::string& id : running) {
+        const bool is_requested =
+            std::filesystem::exists(ExecutionDirectory(state, id) / "stop-requested");
+        if (!is_interrupted && !is_requested) continue;
+        std::cerr << "\nsluice: stopping execution " << id
+                  << (is_interrupted ? " (Ctrl-C again to leave at once)" : "") << "\n";
+        (void)engine.Stop(id);
+      }
+      watch_signals();
+    });
+  };
+  std::function<void()> tick = [&] {
+    view.Tick();
+    loop.RunAfter(std::chrono::milliseconds(500), tick);
+  };
+
+  loop.Post([&] {
+    auto begun = begin(engine, **store);
+    if (!begun) {
+      for (const Error& error : begun.error()) {
+        std::cerr << "sluice: error: " << error.ToString() << "\n";
+      }
+      exit_status = 2;
+      loop.Stop();
+      return;
+    }
+    for (const std::string& id : *begun) {
+      if (finished.count(id) != 0) continue;
+      running.insert(id);
+      std::error_code error;
+      std::filesystem::create_directories(ExecutionDirectory(state, id), error);
+      std::ofstream(ExecutionDirectory(state, id) / "engine.pid") << getpid() << "\n";
+      if (mode != ProgressView::Mode::kQuiet) {
+        std::printf("execution %s, state in %s\n", id.c_str(), state.c_str());
+      }
+    }
+    if (running.empty()) {
+      loop.Stop();
+      return;
+    }
+    watch_signals();
+    if (mode == ProgressView::Mode::kTerminal) tick();
+  });
+  loop.Run();
+  view.Finish();
+  close(signal_fd);
+  if (exit_status != 0) return exit_status;
+  int status = 0;
+  for (const auto& [id, record] : finished) {
+    if (record.status == ExecutionStatus::kSucceeded) {
+      if (mode != ProgressView::Mode::kQuiet) std::printf("execution %s Succeeded\n", id.c_str());
+      continue;
+    }
+    status = 1;
+    std::cerr << "execution " << id << " " << ExecutionStatusName(record.status)
+              << (record.failure_reason.empty() ? "" : ": " + record.failure_reason) << "\n";
+  }
+  return status;
+}
+
+}  // namespace sluice
