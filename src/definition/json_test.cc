@@ -54,7 +54,7 @@ TEST(Json, WritesIllFormedUtf8InMessagesAsEscapes) {
   ASSERT_FALSE(value.has_value());
   EXPECT_EQ(value.error().ToString(),
             "1:2: invalid JSON: syntax error while parsing value - invalid string: ill-formed "
-            "UTF-8 byte; last read: '\"caf\\xE9'");
+            "UTF-8 byte; last read: '\"caf\\xE9\"'");
 }
 
 TEST(Json, EscapesStringsAndPrettyPrints) {

@@ -26,21 +26,22 @@ class Value {
   using List = std::vector<Value>;
   using Map = std::vector<Member>;
 
-  Value() = default;
-  Value(std::nullptr_t) {}
-  Value(bool value) : data_(value) {}
-  Value(int value) : data_(int64_t{value}) {}
-  Value(int64_t value) : data_(value) {}
-  Value(double value) : data_(value) {}
-  Value(const char* value) : data_(std::string(value)) {}
-  Value(std::string value) : data_(std::move(value)) {}
-  Value(std::string_view value) : data_(std::string(value)) {}
-  Value(List value) : data_(std::move(value)) {}
-  Value(Map value) : data_(std::move(value)) {}
-  Value(std::shared_ptr<const Expression> expression) : data_(std::move(expression)) {}
+  // Defined after Member, below.
+  Value();
+  Value(std::nullptr_t);
+  Value(bool value);
+  Value(int value);
+  Value(int64_t value);
+  Value(double value);
+  Value(const char* value);
+  Value(std::string value);
+  Value(std::string_view value);
+  Value(List value);
+  Value(Map value);
+  Value(std::shared_ptr<const Expression> expression);
 
-  static Value EmptyMap() { return Value(Map{}); }
-  static Value EmptyList() { return Value(List{}); }
+  static Value EmptyMap();
+  static Value EmptyList();
 
   Kind kind() const { return static_cast<Kind>(data_.index()); }
   bool is_null() const { return kind() == Kind::kNull; }
@@ -91,6 +92,23 @@ struct Member {
   Value value;
   bool operator==(const Member& other) const = default;
 };
+
+// Out of the class because building the variant may destroy it, which needs Member complete;
+// clang checks that where the class is defined, not where the constructor is used.
+inline Value::Value() = default;
+inline Value::Value(std::nullptr_t) {}
+inline Value::Value(bool value) : data_(value) {}
+inline Value::Value(int value) : data_(int64_t{value}) {}
+inline Value::Value(int64_t value) : data_(value) {}
+inline Value::Value(double value) : data_(value) {}
+inline Value::Value(const char* value) : data_(std::string(value)) {}
+inline Value::Value(std::string value) : data_(std::move(value)) {}
+inline Value::Value(std::string_view value) : data_(std::string(value)) {}
+inline Value::Value(List value) : data_(std::move(value)) {}
+inline Value::Value(Map value) : data_(std::move(value)) {}
+inline Value::Value(std::shared_ptr<const Expression> expression) : data_(std::move(expression)) {}
+inline Value Value::EmptyMap() { return Value(Map{}); }
+inline Value Value::EmptyList() { return Value(List{}); }
 
 std::string_view KindName(Value::Kind kind);
 
