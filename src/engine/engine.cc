@@ -3,6 +3,7 @@
 #include "artifacts/artifact_store.h"
 #include "base/event_loop.h"
 #include "base/text.h"
+#include "base/time_format.h"
 #include "definition/json.h"
 #include "engine/execution.h"
 #include "engine/identifiers.h"
@@ -470,11 +471,19 @@ void Engine::FinishStep(Execution& execution, size_t step, StepResult result, bo
                                      : StepOutcome::Kind::kFailed;
   outcome.condition_outcome = result.condition_outcome;
   outcome.failure_class = result.failure_class;
-  Commit(std::move(transition));
   // The decision is pure and made at once; what it leads to (launches, the execution's end) is
   // committed in the same batch as this step's end, and performed only after that commit.
-  PerformActions(execution, execution.scheduler->OnStepFinished(step, outcome, state.attempt - 1,
-                                                                state.first_started, now));
+  const std::vector<Action> actions = execution.scheduler->OnStepFinished(
+      step, outcome, state.attempt - 1, state.first_started, now);
+  for (const Action& action : actions) {
+    if (const auto* retry = std::get_if<ScheduleRetry>(&action); retry && retry->step == step) {
+      Event& event = transition.events.back();
+      event.detail += (event.detail.empty() ? "" : "; ") + std::string("attempt ") +
+                      std::to_string(state.attempt + 1) + " at " + FormatIsoTime(retry->at);
+    }
+  }
+  Commit(std::move(transition));
+  PerformActions(execution, actions);
 }
 
 void Engine::EndExecution(Execution& execution, ExecutionStatus status) {

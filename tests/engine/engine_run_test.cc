@@ -237,6 +237,36 @@ TEST(EngineRun, AScriptHardCodingOptMlProcessingPathsRunsUnchangedInIsolation) {
   EXPECT_EQ(run.ReadObject("s3://bucket/result/count.txt"), "3");
 }
 
+TEST(EngineRun, RetriesACapacityErrorWithBackoffUntilTheStepSucceeds) {
+  LocalRun run;
+  // Time stands still for the engine, so the planned attempt times are exact.
+  ManualClock clock(std::chrono::sys_days{std::chrono::year{2030} / 1 / 1});
+  run.UseClock(&clock);
+  const std::string counter = (run.state_dir() / "attempts").string();
+  const std::string script = "n=$(cat " + counter +
+                             " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + counter +
+                             "; if [ $n -le 2 ]; then echo 'CapacityError: no free slot' > "
+                             "/opt/ml/output/failure; exit 1; fi";
+  const std::string policy =
+      R"(, "RetryPolicies": [{"ExceptionType": ["SageMaker.CAPACITY_ERROR"], "IntervalSeconds": 1, "BackoffRate": 2.0, "MaxAttempts": 3}])";
+  const RunOutcome outcome = run.Run(Definition({ShellStep("Flaky", script, {}, {}, policy)}));
+  EXPECT_EQ(outcome.execution.status, ExecutionStatus::kSucceeded)
+      << outcome.execution.failure_reason;
+  ASSERT_EQ(outcome.steps.size(), 3u);
+  EXPECT_EQ(outcome.steps[0].status, StepStatus::kFailed);
+  EXPECT_EQ(outcome.steps[0].failure_class, FailureClass::kCapacityError);
+  EXPECT_EQ(outcome.steps[1].status, StepStatus::kFailed);
+  EXPECT_EQ(outcome.steps[2].status, StepStatus::kSucceeded);
+  EXPECT_EQ(outcome.steps[2].attempt, 3);
+  std::vector<std::string> failures;
+  for (const Event& event : outcome.events) {
+    if (event.step_name == "Flaky" && event.status == "Failed") failures.push_back(event.detail);
+  }
+  EXPECT_EQ(failures, (std::vector<std::string>{
+                          "CapacityError: no free slot; attempt 2 at 2030-01-01T00:00:01.000Z",
+                          "CapacityError: no free slot; attempt 3 at 2030-01-01T00:00:02.000Z"}));
+}
+
 TEST(EngineRun, AStepTypeThatCannotRunHereFailsWithWhatIsMissing) {
   LocalRun run;
   const std::string emr = R"({"Name": "Spark", "Type": "EMR", "Arguments": {"ClusterId": "j-1",

@@ -54,8 +54,9 @@ RunOutcome LocalRun::Run(const std::string& definition,
   auto runtimes_dir = FindRuntimesDir(CurrentExecutablePath());
   EXPECT_TRUE(runtimes_dir) << runtimes_dir.error().ToString();
   const RuntimeMap runtimes = RuntimeMap::Defaults(*runtimes_dir);
-  SystemClock clock;
-  LocalArtifactStore artifacts(state_dir_ / "objects", clock);
+  SystemClock system_clock;
+  const Clock& clock = clock_ != nullptr ? *clock_ : system_clock;
+  LocalArtifactStore artifacts(state_dir_ / "objects", system_clock);
   EventLoop loop;
   LocalExecutorOptions executor_options;
   executor_options.stop_grace_period = std::chrono::seconds(2);
@@ -92,6 +93,9 @@ RunOutcome LocalRun::Run(const std::string& definition,
   auto runs = (*store)->ListStepRuns(finished->id);
   EXPECT_TRUE(runs);
   outcome.steps = *runs;
+  auto events = (*store)->ListEvents(finished->id, 0);
+  EXPECT_TRUE(events);
+  outcome.events = *events;
   return outcome;
 }
 

@@ -2,6 +2,7 @@
 // the local object store and real child processes, all under a temporary state directory.
 #pragma once
 
+#include "base/clock.h"
 #include "model/records.h"
 
 #include <filesystem>
@@ -17,6 +18,7 @@ struct RunOutcome {
   std::string start_errors;  // non-empty when the execution did not start
   ExecutionRecord execution;
   std::vector<StepRun> steps;  // every attempt, as stored
+  std::vector<Event> events;   // every event, as stored
 
   const StepRun* Step(std::string_view name) const;
 };
@@ -28,6 +30,8 @@ class LocalRun {
 
   const std::filesystem::path& state_dir() const { return state_dir_; }
   bool IsBubblewrapUsable() const;
+  // The clock the engine reads (the system clock when not set); must outlive Run().
+  void UseClock(const Clock* clock) { clock_ = clock; }
 
   RunOutcome Run(const std::string& definition,
                  std::vector<std::pair<std::string, std::string>> parameters = {},
@@ -38,6 +42,7 @@ class LocalRun {
 
  private:
   std::filesystem::path state_dir_;
+  const Clock* clock_ = nullptr;
 };
 
 }  // namespace sluice::testing
