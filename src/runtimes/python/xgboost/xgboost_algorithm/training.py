@@ -92,14 +92,19 @@ class TrainingPlan:
 
         # XGBoost lists its own metrics first and the custom ones after them.
         printed = xgboost_metrics + self.custom_metrics
-        self.callbacks_early_stopping = None
+        self.early_stopping = None
         if self.early_stopping_rounds and version.keeps_early_stopping_in_train_call:
-            self.last_metric = printed[-1] if printed else None
+            # What xgb.train(early_stopping_rounds=...) does: watch the last data set's last
+            # metric and keep every round trained.
+            last_metric = printed[-1] if printed else None
+            self.early_stopping = xgb.callback.EarlyStopping(
+                rounds=self.early_stopping_rounds,
+                maximize=last_metric in version.maximize_metrics)
         elif self.early_stopping_rounds and has_validation:
             metric = tuning_metrics[-1] if tuning_metrics else (
                 requested[-1] if requested else None)
             if metric:
-                self.callbacks_early_stopping = xgb.callback.EarlyStopping(
+                self.early_stopping = xgb.callback.EarlyStopping(
                     rounds=self.early_stopping_rounds, data_name="validation", metric_name=metric,
                     maximize=metric in version.maximize_metrics, save_best=True)
 
@@ -115,10 +120,38 @@ class TrainingPlan:
                 arguments["feval"] = function
             else:
                 arguments["custom_metric"] = function
-        if self.early_stopping_rounds and self.version.keeps_early_stopping_in_train_call:
-            arguments["early_stopping_rounds"] = self.early_stopping_rounds
-            arguments["maximize"] = self.last_metric in self.version.maximize_metrics
         return arguments
+
+
+class _PrintThenStop(xgb.callback.TrainingCallback):
+    """The per-round metric line, then the early-stopping decision, in that order.
+
+    XGBoost keeps its callbacks in a set, so a separate EarlyStopping may run first and end
+    training before the last round's line is printed; the image always prints it.
+    """
+
+    def __init__(self, early_stopping):
+        super().__init__()
+        self.monitor = xgb.callback.EvaluationMonitor()
+        self.early_stopping = early_stopping
+
+    def before_training(self, model):
+        model = self.monitor.before_training(model)
+        if self.early_stopping is not None:
+            model = self.early_stopping.before_training(model)
+        return model
+
+    def after_iteration(self, model, epoch, evals_log):
+        self.monitor.after_iteration(model, epoch, evals_log)
+        if self.early_stopping is None:
+            return False
+        return self.early_stopping.after_iteration(model, epoch, evals_log)
+
+    def after_training(self, model):
+        model = self.monitor.after_training(model)
+        if self.early_stopping is not None:
+            model = self.early_stopping.after_training(model)
+        return model
 
 
 class _SaveEachRound(xgb.callback.TrainingCallback):
@@ -148,12 +181,10 @@ def _run_xgboost(plan, train_matrix, validation_matrix, model_dir):
     watchlist = [(train_matrix, "train")]
     if validation_matrix is not None:
         watchlist.append((validation_matrix, "validation"))
-    callbacks = [xgb.callback.EvaluationMonitor()]
+    callbacks = [_PrintThenStop(plan.early_stopping)]
     if plan.save_model_on_termination:
         callbacks.append(_SaveEachRound(model_dir, plan.version))
         _stop_on_sigterm(model_dir)
-    if plan.callbacks_early_stopping is not None:
-        callbacks.append(plan.callbacks_early_stopping)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*feval.*deprecated")

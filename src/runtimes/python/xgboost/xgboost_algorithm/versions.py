@@ -72,8 +72,9 @@ class AlgorithmVersion:
 
     @property
     def keeps_early_stopping_in_train_call(self):
-        """1.0-1/1.2-x pass early_stopping_rounds to xgb.train (all rounds kept, best
-        iteration recorded); 1.3-1+ use a save-best callback only when it can work."""
+        """1.0-1/1.2-x stop on the last data set's last metric and keep every round trained (the
+        best iteration is recorded for serving); 1.3-1+ stop on the validation channel only,
+        keeping the best rounds, and only when a metric is known."""
         return not self.at_least("1.3-1")
 
     @property
