@@ -47,10 +47,6 @@ Result<Preparation> TransformHandler::Prepare(const StepContext& context) const 
                                " has no PrimaryContainer (inference pipelines of several "
                                "containers do not run here)");
   }
-  if (StringAt(arguments, {"TransformInput", "CompressionType"}, "None") != "None") {
-    return InvalidArgument(where + "/TransformInput/CompressionType",
-                           "not supported locally: compressed transform input");
-  }
 
   std::error_code error;
   const std::filesystem::path model_dir = layout.host_root() / "model";
@@ -119,7 +115,11 @@ Result<Preparation> TransformHandler::Prepare(const StepContext& context) const 
   for (const std::string& argument : server->argv) {
     server_argv.as_list().push_back(Value(layout.Remap(argument)));
   }
-  config.Set("ServerCommand", std::move(server_argv));
+  Value server_spec = Value::EmptyMap();
+  server_spec.Set("Command", std::move(server_argv));
+  config.Set("Server", std::move(server_spec));
+  config.Set("CompressionType",
+             StringAt(arguments, {"TransformInput", "CompressionType"}, "None"));
   config.Set("InputDirectory", layout.InJob(kInputDir));
   config.Set("OutputDirectory", layout.InJob(kOutputDir));
   config.Set("FailureFile", layout.InJob("/opt/ml/output/failure"));
