@@ -35,12 +35,21 @@ Error TransportError(const std::string& url, CURLcode code, const char* detail) 
 
 // One request in flight: its easy handle and what the handle points into.
 struct Transfer {
+  std::string url;
   PostRequest request;
   int attempts = 0;
   Easy easy;
   std::string response_body;
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
+
+PostOutcome Outcome(Transfer& transfer, CURLcode result, long status) {
+  if (result != CURLE_OK) {
+    return PostOutcome{transfer.request.id,
+                       TransportError(transfer.url, result, transfer.error_buffer)};
+  }
+  return PostOutcome{transfer.request.id, HttpResponse{status, std::move(transfer.response_body)}};
+}
 
 }  // namespace
 
@@ -125,6 +134,7 @@ Result<void> ParallelPoster::Run(const std::function<std::optional<PostRequest>(
         return;
       }
       auto transfer = std::make_unique<Transfer>();
+      transfer->url = url_;
       transfer->request = std::move(*request);
       start(std::move(transfer));
     }
@@ -157,13 +167,7 @@ Result<void> ParallelPoster::Run(const std::function<std::optional<PostRequest>(
         retries.push_back(std::move(transfer));
         continue;
       }
-      PostOutcome outcome{transfer->request.id, HttpResponse{}};
-      if (result != CURLE_OK) {
-        outcome.response = TransportError(url_, result, transfer->error_buffer);
-      } else {
-        outcome.response = HttpResponse{status, std::move(transfer->response_body)};
-      }
-      if (Result<void> accepted = done(std::move(outcome)); !accepted) {
+      if (Result<void> accepted = done(Outcome(*transfer, result, status)); !accepted) {
         for (const auto& remaining : in_flight) {
           curl_multi_remove_handle(multi.get(), remaining->easy.get());
         }
