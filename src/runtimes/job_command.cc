@@ -120,11 +120,12 @@ Result<JobCommand> TrainingCommand(const ImageRuntime& runtime, const ContainerO
                              runtime.kind == RuntimeKind::kBuiltInXgboost);
         break;
       case RuntimeKind::kHost:
+        // Without an image ENTRYPOINT the arguments are the command, as with docker.
+        if (!overrides.arguments.empty()) {
+          command = CommandFor(runtime, WithHostPython(runtime, overrides.arguments), false);
+          break;
+        }
         if (!FindHyperparameter(hyperparameters, "sagemaker_program")) {
-          if (!overrides.arguments.empty()) {
-            command = CommandFor(runtime, WithHostPython(runtime, overrides.arguments), false);
-            break;
-          }
           return InvalidArgument(
               "training job",
               Describe(runtime) +
@@ -132,12 +133,11 @@ Result<JobCommand> TrainingCommand(const ImageRuntime& runtime, const ContainerO
                   "sagemaker_program (the script) and sagemaker_submit_directory (its code), or "
                   "an AlgorithmSpecification.ContainerEntrypoint");
         }
-        command = CommandFor(
-            runtime,
-            Concatenate(
-                {runtime.python, (runtime.runtimes_dir / "framework" / "container.py").string()},
-                arguments),
-            true);
+        command =
+            CommandFor(runtime,
+                       {runtime.python,
+                        (runtime.runtimes_dir / "framework" / "container.py").string(), "train"},
+                       true);
         break;
     }
   }

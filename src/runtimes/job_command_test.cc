@@ -123,6 +123,13 @@ TEST(TrainingCommand, FrameworkScriptModeRunsTheLauncherAndAsksForS3CodeToBeStag
   EXPECT_EQ(command.read_only_paths, std::vector<std::filesystem::path>{kRuntimesDir});
 }
 
+TEST(TrainingCommand, HostArgumentsAloneAreTheCommand) {
+  EXPECT_EQ(Must(TrainingCommand(Sklearn(), {.arguments = {"python3", "fit.py"}},
+                                 {{"sagemaker_program", "\"train.py\""}}))
+                .argv,
+            (Argv{"/usr/bin/python3", "fit.py"}));
+}
+
 TEST(TrainingCommand, LocalSubmitDirectoryIsLeftToTheLauncher) {
   EXPECT_EQ(Must(TrainingCommand(Sklearn(), {},
                                  {{"sagemaker_program", "train.py"},

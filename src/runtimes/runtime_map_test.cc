@@ -199,9 +199,10 @@ TEST(RuntimeMap, EmptyRuntimeListMeansDefaults) {
 }
 
 TEST(RuntimeMapConfig, ReportsSyntaxErrorsWithFileLineAndColumn) {
-  EXPECT_EQ(ParseError("{\"Runtimes\": [\n  {\"Image\": \"a\" \"Kind\": \"host\"}]}"),
-            "runtimes.json:2:17: invalid JSON: syntax error while parsing object - unexpected "
-            "string literal; expected '}'");
+  // The wording after the location is the JSON parser's (definition/json.h), tested there.
+  const std::string error =
+      ParseError("{\"Runtimes\": [\n  {\"Image\": \"a\" \"Kind\": \"host\"}]}");
+  EXPECT_TRUE(error.starts_with("runtimes.json:2:17: invalid JSON: ")) << error;
 }
 
 TEST(RuntimeMapConfig, ReportsWhatWasExpectedAtEachLocation) {

@@ -110,9 +110,9 @@ TEST(TransformConfig, ErrorsNameTheLocationAndWhatWasExpected) {
 }
 
 TEST(TransformConfig, SyntaxErrorsCarryLineAndColumn) {
-  EXPECT_EQ(ErrorOf("{\n  \"Port\": 1,\n}"),
-            "transform.json:3:1: invalid JSON: syntax error while parsing object key - unexpected "
-            "'}'; expected string literal");
+  // The wording after the location is the JSON parser's (definition/json.h), tested there.
+  const std::string error = ErrorOf("{\n  \"Port\": 1,\n}");
+  EXPECT_TRUE(error.starts_with("transform.json:3:1: invalid JSON: ")) << error;
 }
 
 }  // namespace
