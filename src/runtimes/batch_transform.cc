@@ -3,11 +3,11 @@
 #include "base/text.h"
 #include "definition/json.h"
 #include "definition/value.h"
-
 #include "runtimes/data_processing.h"
 #include "runtimes/http_client.h"
 #include "runtimes/model_server.h"
 #include "runtimes/record_batches.h"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cstdio>

@@ -5,7 +5,6 @@
 #pragma once
 
 #include "base/result.h"
-
 #include "runtimes/transform_config.h"
 
 namespace sluice {

@@ -5,8 +5,8 @@
 #pragma once
 
 #include "base/result.h"
-
 #include "runtimes/runtime_map.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>

@@ -5,8 +5,8 @@
 #pragma once
 
 #include "base/result.h"
-
 #include "runtimes/transform_config.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -4,6 +4,7 @@
 // configured failure file when the job fails; 2 when the config itself is unusable.
 #include "runtimes/batch_transform.h"
 #include "runtimes/transform_config.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
