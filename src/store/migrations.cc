@@ -44,6 +44,37 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_execution ON events (execution_id, sequence);
 )sql",
+      // Step caching: an entry for every step run that succeeded by doing its work, and the
+      // decision made for every attempt of a cacheable step.
+      R"sql(CREATE TABLE IF NOT EXISTS cache_entries (
+  pipeline_name TEXT NOT NULL,
+  step_name TEXT NOT NULL,
+  cache_key TEXT NOT NULL,
+  material TEXT NOT NULL,
+  execution_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  outputs TEXT NOT NULL,
+  PRIMARY KEY (execution_id, step_name, attempt)
+);
+CREATE INDEX IF NOT EXISTS cache_entries_by_key
+  ON cache_entries (pipeline_name, step_name, cache_key, created_ms);
+CREATE INDEX IF NOT EXISTS cache_entries_by_step
+  ON cache_entries (pipeline_name, step_name, created_ms);
+CREATE TABLE IF NOT EXISTS cache_decisions (
+  execution_id TEXT NOT NULL,
+  step_name TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  cache_key TEXT NOT NULL,
+  compared_execution_id TEXT NOT NULL,
+  compared_attempt INTEGER NOT NULL,
+  differences TEXT NOT NULL, -- one per line
+  decided_ms INTEGER NOT NULL,
+  PRIMARY KEY (execution_id, step_name, attempt)
+);
+)sql",
   };
   return migrations;
 }

@@ -203,6 +203,32 @@ Result<void> SqliteStore::Write(Transition& transition) {
     }
     if (upsert.Step() != SQLITE_DONE) return fail(upsert, "writing step " + Quote(run.step_name));
   }
+  for (const CacheEntry& entry : transition.cache_entries) {
+    Statement insert(database_,
+                     "INSERT OR REPLACE INTO cache_entries (pipeline_name, step_name, cache_key, "
+                     "material, execution_id, attempt, created_ms, outputs) VALUES (?1, ?2, ?3, "
+                     "?4, ?5, ?6, ?7, ?8)");
+    insert.Bind(1, entry.pipeline_name).Bind(2, entry.step_name).Bind(3, entry.cache_key);
+    insert.Bind(4, entry.material_json).Bind(5, entry.execution_id).Bind(6, entry.attempt);
+    insert.Bind(7, ToMillis(entry.created)).Bind(8, entry.outputs_json);
+    if (insert.Step() != SQLITE_DONE) {
+      return fail(insert, "writing the cache entry of step " + Quote(entry.step_name));
+    }
+  }
+  for (const CacheDecisionRecord& decision : transition.cache_decisions) {
+    Statement upsert(database_,
+                     "INSERT OR REPLACE INTO cache_decisions (execution_id, step_name, attempt, "
+                     "outcome, reason, cache_key, compared_execution_id, compared_attempt, "
+                     "differences, decided_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    upsert.Bind(1, decision.execution_id).Bind(2, decision.step_name).Bind(3, decision.attempt);
+    upsert.Bind(4, CacheOutcomeName(decision.outcome)).Bind(5, decision.reason);
+    upsert.Bind(6, decision.cache_key).Bind(7, decision.compared_execution_id);
+    upsert.Bind(8, decision.compared_attempt).Bind(9, Join(decision.differences, "\n"));
+    upsert.Bind(10, ToMillis(decision.decided));
+    if (upsert.Step() != SQLITE_DONE) {
+      return fail(upsert, "writing the cache decision of step " + Quote(decision.step_name));
+    }
+  }
   for (Event& event : transition.events) {
     Statement insert(database_,
                      "INSERT INTO events (time_ms, execution_id, step_name, status, detail) "
@@ -285,6 +311,102 @@ Result<std::vector<Event>> SqliteStore::ListEvents(std::string_view execution_id
   }
   if (status != SQLITE_DONE) return query.Failure("listing events");
   return events;
+}
+
+namespace {
+
+constexpr const char* kCacheEntryQuery =
+    "SELECT c.pipeline_name, c.step_name, c.cache_key, c.material, c.execution_id, c.attempt, "
+    "c.created_ms, c.outputs, s.job_name, s.properties, s.metadata, s.log_file "
+    "FROM cache_entries c JOIN step_runs s ON s.execution_id = c.execution_id AND "
+    "s.step_name = c.step_name AND s.attempt = c.attempt AND s.status = 'Succeeded' "
+    "WHERE c.pipeline_name = ?1 AND c.step_name = ?2";
+
+CacheEntry ReadCacheEntry(const Statement& row) {
+  CacheEntry entry;
+  entry.pipeline_name = row.Text(0);
+  entry.step_name = row.Text(1);
+  entry.cache_key = row.Text(2);
+  entry.material_json = row.Text(3);
+  entry.execution_id = row.Text(4);
+  entry.attempt = row.Integer(5);
+  entry.created = FromMillis(row.Integer(6));
+  entry.outputs_json = row.Text(7);
+  entry.job_name = row.Text(8);
+  entry.properties_json = row.Text(9);
+  entry.metadata_json = row.Text(10);
+  entry.log_file = row.Text(11);
+  return entry;
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+Result<CacheCandidates> SqliteStore::FindCacheCandidates(std::string_view pipeline_name,
+                                                         std::string_view step_name,
+                                                         std::string_view cache_key) {
+  std::lock_guard lock(mutex_);
+  CacheCandidates candidates;
+  // Newest first; entries written in one millisecond (a manual clock) keep their write order.
+  const std::string order = " ORDER BY c.created_ms DESC, c.rowid DESC LIMIT 1";
+  const std::string same_key_sql = std::string(kCacheEntryQuery) + " AND c.cache_key = ?3" + order;
+  Statement same_key(database_, same_key_sql.c_str());
+  same_key.Bind(1, pipeline_name).Bind(2, step_name).Bind(3, cache_key);
+  int status = same_key.Step();
+  if (status == SQLITE_ROW) candidates.same_key = ReadCacheEntry(same_key);
+  if (status != SQLITE_ROW && status != SQLITE_DONE) {
+    return same_key.Failure("reading the cache entries of step " + Quote(step_name));
+  }
+  const std::string latest_sql = std::string(kCacheEntryQuery) + order;
+  Statement latest(database_, latest_sql.c_str());
+  latest.Bind(1, pipeline_name).Bind(2, step_name);
+  status = latest.Step();
+  if (status == SQLITE_ROW) candidates.latest = ReadCacheEntry(latest);
+  if (status != SQLITE_ROW && status != SQLITE_DONE) {
+    return latest.Failure("reading the cache entries of step " + Quote(step_name));
+  }
+  return candidates;
+}
+
+Result<std::vector<CacheDecisionRecord>> SqliteStore::ListCacheDecisions(
+    std::string_view execution_id) {
+  std::lock_guard lock(mutex_);
+  Statement query(database_,
+                  "SELECT execution_id, step_name, attempt, outcome, reason, cache_key, "
+                  "compared_execution_id, compared_attempt, differences, decided_ms "
+                  "FROM cache_decisions WHERE execution_id = ?1 ORDER BY decided_ms, rowid");
+  query.Bind(1, execution_id);
+  std::vector<CacheDecisionRecord> decisions;
+  int status;
+  while ((status = query.Step()) == SQLITE_ROW) {
+    CacheDecisionRecord decision;
+    decision.execution_id = query.Text(0);
+    decision.step_name = query.Text(1);
+    decision.attempt = query.Integer(2);
+    decision.outcome = CacheOutcomeFromName(query.Text(3)).value_or(CacheOutcome::kNotCached);
+    decision.reason = query.Text(4);
+    decision.cache_key = query.Text(5);
+    decision.compared_execution_id = query.Text(6);
+    decision.compared_attempt = query.Integer(7);
+    decision.differences = SplitLines(query.Text(8));
+    decision.decided = FromMillis(query.Integer(9));
+    decisions.push_back(std::move(decision));
+  }
+  if (status != SQLITE_DONE) {
+    return query.Failure("listing the cache decisions of " + std::string(execution_id));
+  }
+  return decisions;
 }
 
 }  // namespace sluice

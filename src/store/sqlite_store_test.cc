@@ -132,5 +132,94 @@ TEST_F(SqliteStoreTest, ReportsAnUnopenableFile) {
   EXPECT_EQ(store.error().message, "cannot open the metadata store: unable to open database file");
 }
 
+// One succeeded run of step "Train" in execution `id`, entered in the cache under `key`.
+Transition CachedRun(const std::string& id, int64_t started_ms, const std::string& key) {
+  Transition transition;
+  ExecutionRecord record;
+  record.id = id;
+  record.pipeline_name = "abalone";
+  record.created = TimePoint(std::chrono::milliseconds(started_ms));
+  record.last_modified = record.created;
+  transition.execution = record;
+  StepRun run;
+  run.execution_id = id;
+  run.step_name = "Train";
+  run.step_type = "Training";
+  run.status = StepStatus::kSucceeded;
+  run.job_name = "job-" + id;
+  run.properties_json = R"({"TrainingJobName": "job-)" + id + R"("})";
+  run.metadata_json = R"({"TrainingJob": {}})";
+  run.log_file = "/logs/" + id;
+  run.started = record.created;
+  transition.step_runs.push_back(run);
+  CacheEntry entry;
+  entry.pipeline_name = "abalone";
+  entry.step_name = "Train";
+  entry.cache_key = key;
+  entry.material_json = R"({"KeyVersion":1})";
+  entry.execution_id = id;
+  entry.attempt = 1;
+  entry.created = run.started;
+  entry.outputs_json = R"(["s3://b/model.tar.gz"])";
+  transition.cache_entries.push_back(entry);
+  return transition;
+}
+
+TEST_F(SqliteStoreTest, FindsTheNewestCacheEntryWithTheKeyAndTheNewestOfAnyKey) {
+  auto store = OpenStore();
+  for (Transition transition :
+       {CachedRun("exec00000001", 1000, "key-a"), CachedRun("exec00000002", 2000, "key-a"),
+        CachedRun("exec00000003", 3000, "key-b")}) {
+    ASSERT_TRUE(store->Apply(transition).has_value());
+  }
+  auto candidates = store->FindCacheCandidates("abalone", "Train", "key-a");
+  ASSERT_TRUE(candidates.has_value()) << candidates.error().ToString();
+  ASSERT_TRUE(candidates->same_key.has_value());
+  EXPECT_EQ(candidates->same_key->execution_id, "exec00000002");
+  EXPECT_EQ(candidates->same_key->job_name, "job-exec00000002");
+  EXPECT_EQ(candidates->same_key->properties_json, R"({"TrainingJobName": "job-exec00000002"})");
+  EXPECT_EQ(candidates->same_key->outputs_json, R"(["s3://b/model.tar.gz"])");
+  EXPECT_EQ(candidates->same_key->created, TimePoint(std::chrono::milliseconds(2000)));
+  ASSERT_TRUE(candidates->latest.has_value());
+  EXPECT_EQ(candidates->latest->execution_id, "exec00000003");
+
+  // Another pipeline's runs are never candidates.
+  auto elsewhere = store->FindCacheCandidates("other", "Train", "key-a");
+  ASSERT_TRUE(elsewhere.has_value());
+  EXPECT_FALSE(elsewhere->same_key.has_value());
+  EXPECT_FALSE(elsewhere->latest.has_value());
+}
+
+TEST_F(SqliteStoreTest, KeepsEachAttemptsCacheDecisionWithItsDifferences) {
+  auto store = OpenStore();
+  Transition transition = CachedRun("exec00000001", 1000, "key-a");
+  CacheDecisionRecord decision;
+  decision.execution_id = "exec00000001";
+  decision.step_name = "Train";
+  decision.attempt = 1;
+  decision.outcome = CacheOutcome::kMissed;
+  decision.reason = R"(missed: HyperParameters.max_depth "5" -> "6" (and 1 more difference))";
+  decision.cache_key = "key-a";
+  decision.compared_execution_id = "exec00000000";
+  decision.compared_attempt = 2;
+  decision.differences = {R"(HyperParameters.max_depth "5" -> "6")",
+                          "input s3://b/train.csv changed: sha256 aaaa… -> bbbb…"};
+  decision.decided = TimePoint(std::chrono::milliseconds(1000));
+  transition.cache_decisions.push_back(decision);
+  ASSERT_TRUE(store->Apply(transition).has_value());
+
+  auto decisions = store->ListCacheDecisions("exec00000001");
+  ASSERT_TRUE(decisions.has_value()) << decisions.error().ToString();
+  ASSERT_EQ(decisions->size(), 1u);
+  const CacheDecisionRecord& stored = decisions->front();
+  EXPECT_EQ(stored.outcome, CacheOutcome::kMissed);
+  EXPECT_EQ(stored.reason, decision.reason);
+  EXPECT_EQ(stored.cache_key, "key-a");
+  EXPECT_EQ(stored.compared_execution_id, "exec00000000");
+  EXPECT_EQ(stored.compared_attempt, 2);
+  EXPECT_EQ(stored.differences, decision.differences);
+  EXPECT_EQ(stored.decided, decision.decided);
+}
+
 }  // namespace
 }  // namespace sluice
