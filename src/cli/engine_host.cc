@@ -86,6 +86,7 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   engine_options.state_dir = state;
   engine_options.transform_driver = TransformDriverPath(*runtimes_dir);
   engine_options.base_environment = BaseEnvironment();
+  engine_options.is_cache_disabled = options.is_cache_disabled;
   if (options.isolation == "bwrap") {
     if (auto usable = CheckBubblewrap(kDefaultBubblewrapPath); usable) {
       engine_options.isolation = Isolation::kBubblewrap;

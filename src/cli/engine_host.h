@@ -26,6 +26,7 @@ struct HostOptions {
   std::string isolation = "bwrap";
   std::string runtimes_file;
   bool is_quiet = false;
+  bool is_cache_disabled = false;  // --no-cache
 };
 
 // `begin` runs on the engine thread and returns the ids of the executions it started or resumed

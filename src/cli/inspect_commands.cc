@@ -12,6 +12,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <thread>
 #include <unistd.h>
@@ -116,13 +117,30 @@ int RunListSteps(const std::string& state_dir, const std::string& execution_id) 
     std::cerr << "sluice: " << runs.error().ToString() << "\n";
     return 1;
   }
+  auto decisions = store->ListCacheDecisions(execution_id);
+  if (!decisions) {
+    std::cerr << "sluice: " << decisions.error().ToString() << "\n";
+    return 1;
+  }
+  // A failure says more than the cache decision that led to the run; otherwise a hit or a miss
+  // says why the step did or did not run (`sluice cache explain` has the whole story).
+  std::map<std::pair<std::string, int64_t>, std::string> cache_reasons;
+  for (const CacheDecisionRecord& decision : *decisions) {
+    if (decision.outcome == CacheOutcome::kNotCached) continue;
+    cache_reasons[{decision.step_name, decision.attempt}] = decision.reason;
+  }
   std::printf("%-40s %-14s %-10s %-7s %-8s %s\n", "STEP", "TYPE", "STATUS", "ATTEMPT", "ELAPSED",
               "DETAIL");
   for (const StepRun& run : *runs) {
+    std::string detail = run.failure_reason;
+    if (auto reason = cache_reasons.find({run.step_name, run.attempt});
+        detail.empty() && reason != cache_reasons.end()) {
+      detail = reason->second;
+    }
     std::printf("%-40s %-14s %-10s %-7lld %-8s %s\n", run.step_name.c_str(), run.step_type.c_str(),
                 std::string(StepStatusName(run.status)).c_str(),
                 static_cast<long long>(run.attempt), Elapsed(run.started, run.ended).c_str(),
-                run.failure_reason.c_str());
+                detail.c_str());
   }
   return 0;
 }

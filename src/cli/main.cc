@@ -1,5 +1,6 @@
 // The `sluice` command line: the subcommand table. This is the composition root, the only
 // place that names concrete implementations.
+#include "cli/cache_commands.h"
 #include "cli/commands.h"
 #include "cli/control_commands.h"
 #include "cli/inspect_commands.h"
@@ -89,6 +90,8 @@ int main(int argc, char** argv) {
   run->add_option("--set", run_options.overrides,
                   "Selective execution: override a property of a reused step, "
                   "Steps.<Step>.<path>=<value> (repeatable)");
+  run->add_flag("--no-cache", host.is_cache_disabled,
+                "Reuse no earlier step run from the step cache (runs are still recorded in it)");
   add_host_options(run);
   run->callback([&] {
     host.state_dir = state_dir;
@@ -113,6 +116,8 @@ int main(int argc, char** argv) {
   retry->add_option("EXECUTION", control_id, "Execution id")->required();
   retry->add_option("--parallelism", retry_parallelism, "Most steps running at once")
       ->check(CLI::PositiveNumber);
+  retry->add_flag("--no-cache", host.is_cache_disabled,
+                  "Reuse no earlier step run from the step cache (runs are still recorded in it)");
   add_host_options(retry);
   retry->callback([&] {
     host.state_dir = state_dir;
@@ -155,6 +160,17 @@ int main(int argc, char** argv) {
   add_state_dir(logs);
   logs->callback(
       [&] { status = sluice::RunLogs(state_dir, execution_id, log_step, is_following); });
+
+  auto* cache = app.add_subcommand("cache", "The step cache");
+  cache->require_subcommand(1);
+  std::string explained_step;
+  auto* explain = cache->add_subcommand(
+      "explain", "Why a step was or was not taken from the step cache, difference by difference");
+  explain->add_option("EXECUTION", execution_id, "Execution id")->required();
+  explain->add_option("STEP", explained_step, "Step name")->required();
+  add_state_dir(explain);
+  explain->callback(
+      [&] { status = sluice::RunCacheExplain(state_dir, execution_id, explained_step); });
 
   std::string copy_source;
   std::string copy_destination;

@@ -5,6 +5,7 @@
 #include "base/text.h"
 #include "base/time_format.h"
 #include "definition/json.h"
+#include "engine/cache_lookup.h"
 #include "engine/execution.h"
 #include "engine/identifiers.h"
 #include "engine/worker_pool.h"
@@ -31,6 +32,10 @@ struct StepTask {
   std::filesystem::path log_file;
   const StepHandler* handler = nullptr;
   Value state;  // what Prepare() handed to Complete()
+  CachePlan cache_plan = {};
+  // Set by Complete()'s worker for a keyed step: its outputs that hold objects, which a later
+  // reuse of this run requires to be there still.
+  std::vector<std::string> existing_outputs = {};
 
   StepContext Context(const EngineOptions& options, ArtifactStore& artifacts,
                       const RuntimeMap& runtimes) const {
@@ -51,7 +56,8 @@ struct StepTask {
 };
 
 struct PrepareOutcome {
-  Result<Preparation> preparation;
+  Result<Preparation> preparation = Preparation{};
+  std::optional<CacheLookup> cache;  // for keyed steps; a hit is not prepared
 };
 
 namespace {
@@ -355,12 +361,20 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
                false);
     return;
   }
+  CachePlan cache_plan = PlanCache(spec, options_.is_cache_disabled);
+  state.cache_entry.reset();
+  state.cache_decision.reset();
+  if (!cache_plan.is_keyed && !cache_plan.reason.empty()) {
+    state.cache_decision = DecisionRecordOf(NotCached(cache_plan.reason), execution.record.id,
+                                            spec.name, state.attempt, "", clock_.Now());
+  }
   auto task = std::make_shared<StepTask>(StepTask{
       execution.record.id, step, state.attempt, execution.pipeline, execution.identity,
       StepScope(execution.pipeline, execution.parameters, execution.variables, &artifacts_),
       state.run.job_name,
       execution.directory / "steps" / spec.name / ("attempt-" + std::to_string(state.attempt)),
       state.run.log_file, handler, Value()});
+  task->cache_plan = std::move(cache_plan);
   task->scope.SetJobName(state.run.job_name, spec.type == StepType::kTraining);
   for (const Edge& edge : execution.pipeline->dag.Upstream(step)) {
     const StepState& upstream = execution.steps[edge.from];
@@ -374,7 +388,14 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
     std::filesystem::create_directories(task->work_dir, error);
     std::filesystem::create_directories(std::filesystem::path(task->log_file).parent_path(), error);
     const StepContext context = task->Context(options_, artifacts_, runtimes_);
-    PrepareOutcome outcome{task->handler->Prepare(context)};
+    PrepareOutcome outcome;
+    if (task->cache_plan.is_keyed) {
+      outcome.cache = LookUpStepCache(task->cache_plan, context, *task->handler, store_, clock_);
+      AppendToLog(task->log_file, "step cache: " + outcome.cache->decision.reason);
+    }
+    if (!outcome.cache || outcome.cache->decision.outcome != CacheOutcome::kHit) {
+      outcome.preparation = task->handler->Prepare(context);
+    }
     loop_.Post([this, task, outcome = std::move(outcome)]() mutable {
       OnPrepared(task, std::move(outcome));
     });
@@ -385,6 +406,16 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
   Execution* execution = Find(task->execution_id);
   if (execution == nullptr) return;
   StepState& state = execution->steps[task->step];
+  if (outcome.cache) {
+    if (outcome.cache->decision.outcome == CacheOutcome::kHit) {
+      FinishFromCache(*execution, task->step, std::move(*outcome.cache));
+      return;
+    }
+    const std::string key = outcome.cache->entry ? outcome.cache->entry->cache_key : "";
+    state.cache_decision = DecisionRecordOf(outcome.cache->decision, task->execution_id,
+                                            state.run.step_name, task->attempt, key, clock_.Now());
+    state.cache_entry = std::move(outcome.cache->entry);
+  }
   if (!outcome.preparation) {
     const Error& error = outcome.preparation.error();
     AppendToLog(task->log_file, error.ToString());
@@ -417,7 +448,15 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
   state.run.status = StepStatus::kExecuting;
   Transition transition;
   transition.step_runs.push_back(state.run);
-  transition.events.push_back(MakeEvent(*execution, state.run.step_name, "Executing", ""));
+  // A miss is told as the job starts, so that a long job shows why it runs again.
+  const bool is_missed =
+      state.cache_decision && state.cache_decision->outcome == CacheOutcome::kMissed;
+  transition.events.push_back(MakeEvent(*execution, state.run.step_name, "Executing",
+                                        is_missed ? state.cache_decision->reason : ""));
+  if (state.cache_decision) {
+    transition.cache_decisions.push_back(std::move(*state.cache_decision));
+    state.cache_decision.reset();
+  }
   Commit(std::move(transition));
 }
 
@@ -429,6 +468,10 @@ void Engine::OnJobDone(std::shared_ptr<StepTask> task, JobResult job) {
   workers_->Submit([this, task, job = std::move(job), is_stopped] {
     const StepContext context = task->Context(options_, artifacts_, runtimes_);
     StepResult result = task->handler->Complete(context, task->state, job);
+    if (task->cache_plan.is_keyed && result.is_success && !is_stopped) {
+      task->existing_outputs =
+          ExistingOutputs(artifacts_, OutputUrisOf(context.spec.type, result.properties));
+    }
     loop_.Post([this, task, result = std::move(result), is_stopped]() mutable {
       OnCompleted(task, std::move(result), is_stopped);
     });
@@ -438,6 +481,11 @@ void Engine::OnJobDone(std::shared_ptr<StepTask> task, JobResult job) {
 void Engine::OnCompleted(std::shared_ptr<StepTask> task, StepResult result, bool is_stopped) {
   Execution* execution = Find(task->execution_id);
   if (execution == nullptr) return;
+  if (std::optional<CacheEntry>& entry = execution->steps[task->step].cache_entry) {
+    Value outputs = Value::EmptyList();
+    for (const std::string& uri : task->existing_outputs) outputs.as_list().push_back(uri);
+    entry->outputs_json = WriteJson(outputs);
+  }
   FinishStep(*execution, task->step, std::move(result), is_stopped);
 }
 
@@ -463,8 +511,22 @@ void Engine::FinishStep(Execution& execution, size_t step, StepResult result, bo
   }
   Transition transition;
   transition.step_runs.push_back(run);
-  transition.events.push_back(
-      MakeEvent(execution, run.step_name, std::string(StepStatusName(status)), run.failure_reason));
+  const bool is_hit = state.cache_decision && state.cache_decision->outcome == CacheOutcome::kHit;
+  transition.events.push_back(MakeEvent(
+      execution, run.step_name, std::string(StepStatusName(status)),
+      is_hit && run.failure_reason.empty() ? state.cache_decision->reason : run.failure_reason));
+  if (state.cache_decision) {
+    transition.cache_decisions.push_back(std::move(*state.cache_decision));
+    state.cache_decision.reset();
+  }
+  if (state.cache_entry && status == StepStatus::kSucceeded && !is_hit) {
+    // ExpireAfter counts from when the work was done, so only a run that did it is an entry.
+    state.cache_entry->execution_id = run.execution_id;
+    state.cache_entry->attempt = run.attempt;
+    state.cache_entry->created = run.started;
+    transition.cache_entries.push_back(std::move(*state.cache_entry));
+  }
+  state.cache_entry.reset();
   StepOutcome outcome;
   outcome.kind = is_stopped          ? StepOutcome::Kind::kStopped
                  : result.is_success ? StepOutcome::Kind::kSucceeded

@@ -29,6 +29,7 @@ class EventLoop;
 class MetadataStore;
 class RuntimeMap;
 class WorkerPool;
+struct CacheLookup;
 struct CompiledPipeline;
 struct Execution;
 struct PrepareOutcome;
@@ -45,6 +46,9 @@ struct EngineOptions {
   std::string region = "us-east-1";
   std::string account = "000000000000";
   size_t worker_threads = 2;
+  // `--no-cache`: no earlier run stands in for a step; runs still record their cache keys, so
+  // later runs can reuse them.
+  bool is_cache_disabled = false;
 };
 
 struct StartRequest {
@@ -109,6 +113,8 @@ class Engine {
   void StartAttempt(Execution& execution, size_t step);
   void BeginPrepare(Execution& execution, size_t step);
   void OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome);
+  // A cache hit (engine/step_cache.h): the step ends Succeeded with the earlier run's results.
+  void FinishFromCache(Execution& execution, size_t step, CacheLookup lookup);
   void OnJobDone(std::shared_ptr<StepTask> task, JobResult job);
   void OnCompleted(std::shared_ptr<StepTask> task, StepResult result, bool is_stopped);
   void FinishStep(Execution& execution, size_t step, StepResult result, bool is_stopped);

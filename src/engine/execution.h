@@ -7,6 +7,7 @@
 #include "engine/scheduler.h"
 #include "engine/step_scope.h"
 #include "executors/executor.h"
+#include "model/cache_records.h"
 #include "model/records.h"
 #include "steps/step_handler.h"
 
@@ -29,6 +30,10 @@ struct StepState {
   std::optional<JobId> job;
   bool is_stop_requested = false;
   bool condition_outcome = true;
+  // The current attempt's cache decision, until it is committed with the attempt's next record,
+  // and the key the attempt is entered under in the cache if it succeeds by running.
+  std::optional<CacheDecisionRecord> cache_decision;
+  std::optional<CacheEntry> cache_entry;
 };
 
 struct Execution {

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sluice {
 
@@ -80,6 +81,12 @@ class StepHandler {
   virtual Result<Preparation> Prepare(const StepContext& context) const = 0;
   virtual StepResult Complete(const StepContext& context, const Value& state,
                               const JobResult& job) const = 0;
+  // The artifacts a run reads that its resolved `arguments` name only indirectly (a Transform's
+  // model data, through its ModelName), as URIs: the step cache keys a run on their content.
+  virtual Result<std::vector<std::string>> IndirectInputs(const StepContext& /*context*/,
+                                                          const Value& /*arguments*/) const {
+    return std::vector<std::string>{};
+  }
 };
 
 // The handler for a step type, or nullptr when the type cannot run here; `why` then says

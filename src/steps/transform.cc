@@ -196,4 +196,21 @@ StepResult TransformHandler::Complete(const StepContext& context, const Value& s
   return result;
 }
 
+Result<std::vector<std::string>> TransformHandler::IndirectInputs(const StepContext& context,
+                                                                  const Value& arguments) const {
+  auto model = FindModel(context.resources_dir, StringAt(arguments, {"ModelName"}));
+  if (!model) return model.error();
+  std::vector<std::string> uris;
+  if (const Value* container = model->Find("PrimaryContainer")) {
+    uris.push_back(StringAt(*container, {"ModelDataUrl"}));
+  } else if (const Value* containers = model->Find("Containers");
+             containers && containers->is_list()) {
+    for (const Value& entry : containers->as_list()) {
+      uris.push_back(StringAt(entry, {"ModelDataUrl"}));
+    }
+  }
+  std::erase(uris, "");
+  return uris;
+}
+
 }  // namespace sluice

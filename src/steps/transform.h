@@ -14,6 +14,9 @@ class TransformHandler final : public StepHandler {
   Result<Preparation> Prepare(const StepContext& context) const override;
   StepResult Complete(const StepContext& context, const Value& state,
                       const JobResult& job) const override;
+  // The model data of the model named by ModelName.
+  Result<std::vector<std::string>> IndirectInputs(const StepContext& context,
+                                                  const Value& arguments) const override;
 };
 
 }  // namespace sluice

@@ -26,6 +26,16 @@ const StepRun* RunOutcome::Step(std::string_view name) const {
   return last;
 }
 
+const CacheDecisionRecord* RunOutcome::CacheDecision(std::string_view step) const {
+  const CacheDecisionRecord* last = nullptr;
+  for (const CacheDecisionRecord& decision : cache_decisions) {
+    if (decision.step_name == step && (last == nullptr || decision.attempt > last->attempt)) {
+      last = &decision;
+    }
+  }
+  return last;
+}
+
 LocalRun::LocalRun() {
   std::random_device random;
   state_dir_ = std::filesystem::temp_directory_path() /
@@ -66,6 +76,7 @@ RunOutcome LocalRun::Run(const std::string& definition,
   options.isolation = is_isolated ? Isolation::kBubblewrap : Isolation::kNone;
   options.transform_driver = TransformDriverPath(*runtimes_dir);
   options.base_environment = {{"PATH", "/usr/bin:/bin"}};
+  options.is_cache_disabled = is_cache_disabled_;
   Engine engine(loop, **store, artifacts, executor, runtimes, clock, options);
   std::optional<ExecutionRecord> finished;
   engine.AddFinishListener([&](const ExecutionRecord& record) {
@@ -96,6 +107,9 @@ RunOutcome LocalRun::Run(const std::string& definition,
   auto events = (*store)->ListEvents(finished->id, 0);
   EXPECT_TRUE(events);
   outcome.events = *events;
+  auto decisions = (*store)->ListCacheDecisions(finished->id);
+  EXPECT_TRUE(decisions);
+  outcome.cache_decisions = *decisions;
   return outcome;
 }
 
