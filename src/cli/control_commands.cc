@@ -3,6 +3,7 @@
 #include "base/text.h"
 #include "cli/state_dir.h"
 #include "engine/engine.h"
+#include "executors/local_executor.h"
 #include "graph/compiled_pipeline.h"
 #include "model/transition.h"
 #include "store/sqlite_store.h"
@@ -56,8 +57,8 @@ int RunStop(const HostOptions& host, const std::string& execution_id, bool is_wa
   }
   const std::optional<int> engine = EngineOf(state, execution_id);
   if (!engine) {
-    // No engine runs it, so none of its jobs runs either (jobs end with their engine): record
-    // the execution and its unfinished steps as stopped.
+    // No engine runs it, but its jobs may have outlived the engine that did: their launchers
+    // are asked to stop them, and the execution and its unfinished steps are recorded stopped.
     auto runs = store->ListStepRuns(execution_id);
     if (!runs) {
       std::cerr << "sluice: " << runs.error().ToString() << "\n";
@@ -67,6 +68,10 @@ int RunStop(const HostOptions& host, const std::string& execution_id, bool is_wa
     const TimePoint now = std::chrono::system_clock::now();
     for (StepRun run : *runs) {
       if (IsTerminal(run.status)) continue;
+      StopUnwatchedJob(JobRecord{.name = run.job_name,
+                                 .run_directory = run.run_directory,
+                                 .process_id = run.job_process_id,
+                                 .process_start_time = run.job_process_start_time});
       run.status = StepStatus::kStopped;
       run.failure_reason = "Stopped on request";
       run.ended = now;

@@ -8,10 +8,10 @@
 #include "engine/engine.h"
 #include "executors/bubblewrap.h"
 #include "executors/local_executor.h"
-#include "store/sqlite_store.h"
-
 #include "runtimes/job_command.h"
 #include "runtimes/runtime_map.h"
+#include "store/sqlite_store.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +41,16 @@ std::vector<std::pair<std::string, std::string>> BaseEnvironment() {
   environment.emplace_back("AWS_DEFAULT_REGION", "us-east-1");
   environment.emplace_back("PYTHONUNBUFFERED", "1");
   return environment;
+}
+
+// Every job runs under sluice-run, which is installed (and built) beside this program.
+Result<std::filesystem::path> FindLauncher(const std::filesystem::path& executable) {
+  std::filesystem::path launcher = executable.parent_path() / "sluice-run";
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(launcher, error)) {
+    return NotFound(launcher.string(), "the job launcher is missing (it belongs beside sluice)");
+  }
+  return launcher;
 }
 
 }  // namespace
@@ -82,6 +92,12 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
     return 2;
   }
 
+  auto launcher = FindLauncher(CurrentExecutablePath());
+  if (!launcher) {
+    std::cerr << "sluice: " << launcher.error().ToString() << "\n";
+    return 1;
+  }
+
   EngineOptions engine_options;
   engine_options.state_dir = state;
   engine_options.transform_driver = TransformDriverPath(*runtimes_dir);
@@ -112,7 +128,7 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   SystemClock clock;
   LocalArtifactStore artifacts(ObjectsPath(state), clock);
   EventLoop loop;
-  LocalExecutor executor(loop, LocalExecutorOptions{});
+  LocalExecutor executor(loop, LocalExecutorOptions{.launcher_path = *launcher});
   Engine engine(loop, **store, artifacts, executor, *runtimes, clock, engine_options);
 
   const ProgressView::Mode mode = options.is_quiet             ? ProgressView::Mode::kQuiet

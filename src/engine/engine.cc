@@ -65,6 +65,11 @@ namespace {
 constexpr size_t kMaxExecutionFailureReason = 1300;
 constexpr size_t kMaxStepFailureReason = 1024;
 
+std::filesystem::path RunDirectoryOf(const Execution& execution, size_t step, int64_t attempt) {
+  return execution.directory / "runs" / execution.pipeline->definition.steps[step].name /
+         ("attempt-" + std::to_string(attempt));
+}
+
 std::string Truncate(std::string text, size_t limit) {
   if (text.size() > limit) text.resize(limit);
   return text;
@@ -434,6 +439,9 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
     return;
   }
   task->state = std::move(preparation.state);
+  // Derived from the attempt's identity: launching the attempt again after a crash finds the
+  // run this launch starts instead of starting a second one.
+  preparation.job->run_directory = RunDirectoryOf(*execution, task->step, task->attempt);
   auto launched = executor_.Launch(
       *preparation.job, [this, task](JobResult job) { OnJobDone(task, std::move(job)); });
   if (!launched) {
@@ -444,6 +452,12 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
     return;
   }
   state.job = *launched;
+  // With the Executing record, a restarted engine can take the job over (AdoptJob).
+  const JobRecord record = executor_.RecordOf(*launched);
+  state.run.run_directory = record.run_directory.string();
+  state.run.job_process_id = record.process_id;
+  state.run.job_process_start_time = record.process_start_time;
+  state.run.handler_state_json = WriteJson(task->state);
   state.status = StepStatus::kExecuting;
   state.run.status = StepStatus::kExecuting;
   Transition transition;
@@ -458,6 +472,44 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
     state.cache_decision.reset();
   }
   Commit(std::move(transition));
+}
+
+Result<JobId> Engine::AdoptJob(Execution& execution, size_t step) {
+  const StepSpec& spec = execution.pipeline->definition.steps[step];
+  const StepRun& run = execution.steps[step].run;
+  const std::string where = "step " + Quote(spec.name);
+  const StepHandler* handler = HandlerFor(spec.type);
+  if (handler == nullptr) return NotFound(where, "has no handler to complete its job");
+  // Complete() gets what Prepare() handed it when the job was launched, as stored then.
+  auto handler_state = ParseJson(run.handler_state_json, where);
+  if (!handler_state) return handler_state.error();
+  auto task = std::make_shared<StepTask>(StepTask{
+      .execution_id = execution.record.id,
+      .step = step,
+      .attempt = run.attempt,
+      .pipeline = execution.pipeline,
+      .identity = execution.identity,
+      .scope =
+          StepScope(execution.pipeline, execution.parameters, execution.variables, &artifacts_),
+      .job_name = run.job_name,
+      .work_dir =
+          execution.directory / "steps" / spec.name / ("attempt-" + std::to_string(run.attempt)),
+      .log_file = run.log_file,
+      .handler = handler,
+      .state = std::move(*handler_state)});
+  task->scope.SetJobName(run.job_name, spec.type == StepType::kTraining);
+  for (const Edge& edge : execution.pipeline->dag.Upstream(step)) {
+    const StepState& upstream = execution.steps[edge.from];
+    if (upstream.properties) {
+      task->scope.AddStep(execution.pipeline->definition.steps[edge.from].name,
+                          upstream.properties);
+    }
+  }
+  const JobRecord record{.name = run.job_name,
+                         .run_directory = run.run_directory,
+                         .process_id = run.job_process_id,
+                         .process_start_time = run.job_process_start_time};
+  return executor_.Adopt(record, [this, task](JobResult job) { OnJobDone(task, std::move(job)); });
 }
 
 void Engine::OnJobDone(std::shared_ptr<StepTask> task, JobResult job) {

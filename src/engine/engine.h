@@ -65,8 +65,9 @@ struct StartRequest {
 };
 
 // How a stored execution continues: after the engine that ran it ended without finishing it
-// (kRecover: in-flight steps run again, succeeded ones are kept), or re-run from its failed and
-// stopped steps (kRetry: RetryPipelineExecution).
+// (kRecover: succeeded steps are kept, in-flight steps' jobs are taken over, and a step whose job
+// is gone runs again), or re-run from its failed and stopped steps (kRetry:
+// RetryPipelineExecution).
 enum class ResumeMode { kRecover, kRetry };
 
 struct ResumeRequest {
@@ -115,6 +116,9 @@ class Engine {
   void OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome);
   // A cache hit (engine/step_cache.h): the step ends Succeeded with the earlier run's results.
   void FinishFromCache(Execution& execution, size_t step, CacheLookup lookup);
+  // Takes over the job of the step's current attempt, launched by an earlier engine; its end
+  // is completed as any job's. kNotFound when the job is gone without a record of its end.
+  Result<JobId> AdoptJob(Execution& execution, size_t step);
   void OnJobDone(std::shared_ptr<StepTask> task, JobResult job);
   void OnCompleted(std::shared_ptr<StepTask> task, StepResult result, bool is_stopped);
   void FinishStep(Execution& execution, size_t step, StepResult result, bool is_stopped);

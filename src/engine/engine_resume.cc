@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 namespace sluice {
 
@@ -59,6 +60,7 @@ Result<std::string, Errors> Engine::Resume(ResumeRequest request) {
   std::unique_ptr<Execution> execution = std::move(*made);
 
   Transition transition;
+  std::vector<size_t> in_flight;
   for (size_t step = 0; step < definition.steps.size(); ++step) {
     auto found = last_run.find(definition.steps[step].name);
     if (found == last_run.end()) continue;
@@ -74,13 +76,7 @@ Result<std::string, Errors> Engine::Resume(ResumeRequest request) {
     state.run = run;
     if (request.mode == ResumeMode::kRetry) continue;
     if (!IsTerminal(run.status)) {
-      // The engine ended while this attempt ran; its job is gone with it (jobs die with their
-      // engine), so the attempt is recorded as failed and the step runs again.
-      state.run.status = StepStatus::kFailed;
-      state.run.failure_class = FailureClass::kServiceFault;
-      state.run.failure_reason = "the engine ended while this attempt ran";
-      state.run.ended = now;
-      transition.step_runs.push_back(state.run);
+      in_flight.push_back(step);
       continue;
     }
     // A failed attempt whose retry was still to come is retried now; one without is final.
@@ -97,6 +93,37 @@ Result<std::string, Errors> Engine::Resume(ResumeRequest request) {
   transition.events.push_back(
       MakeEvent(*execution, "", "Executing",
                 request.mode == ResumeMode::kRetry ? "retried" : "continued after a restart"));
+  // The engine ended while these attempts ran. After every succeeded step is loaded, since a
+  // job's completion sees the properties of the steps upstream of it.
+  for (size_t step : in_flight) {
+    StepState& state = execution->steps[step];
+    if (state.run.job_process_id == 0) {
+      // No job was recorded as launched: the attempt runs again under its own number. Should a
+      // launch have happened after all, it is found in the attempt's run directory, which
+      // derives from that number, rather than repeated.
+      state.attempt = state.run.attempt - 1;
+      continue;
+    }
+    // The job outlives its engine: it is taken over, running or ended, and completes as usual.
+    Result<JobId> adopted = AdoptJob(*execution, step);
+    if (adopted) {
+      state.job = *adopted;
+      state.status = state.run.status;
+      execution->scheduler->MarkRunning(step);
+      continue;
+    }
+    // Nothing runs the job any more and nothing says how it ended, so the step runs again.
+    state.run.status = StepStatus::kFailed;
+    state.run.failure_class = FailureClass::kServiceFault;
+    state.run.failure_reason =
+        "the engine ended while this attempt ran, and its job cannot be taken over: " +
+        adopted.error().ToString();
+    state.run.ended = now;
+    transition.step_runs.push_back(state.run);
+    transition.events.push_back(
+        MakeEvent(*execution, state.run.step_name, "Failed", state.run.failure_reason));
+  }
+
   return Begin(std::move(execution), std::move(transition));
 }
 

@@ -12,7 +12,8 @@ Scheduler::Scheduler(const CompiledPipeline& pipeline, int64_t max_parallel_step
       states_(pipeline.dag.size(), State::kWaiting),
       is_marked_succeeded_(pipeline.dag.size(), false),
       marked_outcome_(pipeline.dag.size(), true),
-      is_excluded_(pipeline.dag.size(), false) {}
+      is_excluded_(pipeline.dag.size(), false),
+      is_marked_running_(pipeline.dag.size(), false) {}
 
 void Scheduler::MarkSucceeded(size_t step, bool condition_outcome) {
   is_marked_succeeded_[step] = true;
@@ -25,6 +26,8 @@ void Scheduler::MarkFailed(size_t step) {
   states_[step] = State::kFailed;
   has_failed_ = true;
 }
+
+void Scheduler::MarkRunning(size_t step) { is_marked_running_[step] = true; }
 
 std::vector<Action> Scheduler::Start() {
   std::vector<Action> actions;
@@ -50,6 +53,10 @@ void Scheduler::Absorb(ReadySet::Progress progress, std::vector<Action>& actions
       if (is_marked_succeeded_[step]) {
         states_[step] = State::kSucceeded;
         pending.push_back(ready_set_.Finish(step, marked_outcome_[step]));
+      } else if (is_marked_running_[step]) {
+        // Its upstream steps are done, as they were when it was launched: it simply goes on.
+        states_[step] = State::kRunning;
+        ++running_;
       } else if (!is_excluded_[step]) {
         states_[step] = State::kQueued;
         queue_.push_back(step);

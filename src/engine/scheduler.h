@@ -63,6 +63,9 @@ class Scheduler {
   // Before Start(): the step failed for good (a recovered execution); nothing new starts and the
   // execution ends Failed.
   void MarkFailed(size_t step);
+  // Before Start(): the step is running already (a recovered execution took over its job), so
+  // it is not launched; it counts against the parallelism limit until OnStepFinished().
+  void MarkRunning(size_t step);
 
   std::vector<Action> Start();
   // `retries_made` counts the retries before this attempt; `first_started` is when the step's
@@ -88,6 +91,7 @@ class Scheduler {
   std::vector<bool> is_marked_succeeded_;
   std::vector<bool> marked_outcome_;
   std::vector<bool> is_excluded_;
+  std::vector<bool> is_marked_running_;
   std::deque<size_t> queue_;
   size_t running_ = 0;
   size_t waiting_for_retry_ = 0;

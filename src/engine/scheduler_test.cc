@@ -133,6 +133,40 @@ TEST(Scheduler, ReusesStepsMarkedSucceededWithoutLaunchingThem) {
   EXPECT_EQ(scheduler.Start(), (std::vector<Action>{LaunchStep{2}}));
 }
 
+TEST(Scheduler, DoesNotLaunchAStepMarkedRunningButCountsItAgainstTheLimit) {
+  auto pipeline = Pipeline(Work("A") + "," + Work("B") + "," + Work("C"));
+  Scheduler scheduler(*pipeline, 2);
+  scheduler.MarkRunning(0);
+  EXPECT_EQ(scheduler.Start(), (std::vector<Action>{LaunchStep{1}}));
+  EXPECT_EQ(scheduler.running_steps(), 2u);
+  EXPECT_EQ(scheduler.OnStepFinished(0, Succeeded(), 0, kNow, kNow),
+            (std::vector<Action>{LaunchStep{2}}));
+}
+
+TEST(Scheduler, AStepMarkedRunningReleasesItsDownstreamStepsWhenItFinishes) {
+  auto pipeline = Pipeline(Work("A") + "," + Work("B", "\"A\"") + "," + Work("C", "\"B\""));
+  Scheduler scheduler(*pipeline, 0);
+  scheduler.MarkSucceeded(0);
+  scheduler.MarkRunning(1);
+  EXPECT_TRUE(scheduler.Start().empty());
+  EXPECT_FALSE(scheduler.is_finished());
+  EXPECT_EQ(scheduler.OnStepFinished(1, Succeeded(), 0, kNow, kNow),
+            (std::vector<Action>{LaunchStep{2}}));
+  EXPECT_EQ(scheduler.OnStepFinished(2, Succeeded(), 0, kNow, kNow),
+            (std::vector<Action>{FinishExecution{ExecutionStatus::kSucceeded}}));
+}
+
+TEST(Scheduler, AFailedStepMarkedRunningIsRetriedByItsPolicy) {
+  const std::string policy =
+      R"(, "RetryPolicies": [{"ExceptionType": ["Step.SERVICE_FAULT"], "IntervalSeconds": 1, "MaxAttempts": 1}])";
+  auto pipeline = Pipeline(Work("A", "", policy));
+  Scheduler scheduler(*pipeline, 0);
+  scheduler.MarkRunning(0);
+  EXPECT_TRUE(scheduler.Start().empty());
+  EXPECT_EQ(scheduler.OnStepFinished(0, FailedWith(FailureClass::kServiceFault), 0, kNow, kNow),
+            (std::vector<Action>{ScheduleRetry{0, kNow + std::chrono::seconds(1)}}));
+}
+
 TEST(Scheduler, AFailStepFailsTheExecution) {
   auto pipeline = Pipeline(Step("Stop"));
   Scheduler scheduler(*pipeline, 0);

@@ -114,6 +114,7 @@ class SpawnSettings {
         &attributes_, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
     sigset_t signals;
     sigemptyset(&signals);
+    for (int blocked : spec.blocked_signals) sigaddset(&signals, blocked);
     check(posix_spawnattr_setsigmask(&attributes_, &signals));
     sigfillset(&signals);
     check(posix_spawnattr_setsigdefault(&attributes_, &signals));

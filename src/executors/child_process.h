@@ -1,7 +1,8 @@
 // ChildProcess owns a process we spawned until it has been reaped. The child leads a new session
 // and process group (its pid is the group id), so one signal reaches everything it starts, and it
 // has no controlling terminal to inject input into. Its stdout and stderr are appended to a log
-// file, its stdin is /dev/null, and it inherits no descriptor, signal mask or ignored signal.
+// file, its stdin is /dev/null, and it inherits no descriptor, signal mask or ignored signal
+// (its spec may ask for some signals to start blocked).
 //
 // Exit is observed through a pidfd (exit_notification_fd()), which an event loop can watch: no
 // SIGCHLD handler, no polling, no thread per child, and no risk of signalling a reused pid.
@@ -32,6 +33,9 @@ struct LaunchSpec {
   std::vector<std::pair<std::string, std::string>> environment;  // the whole environment
   std::filesystem::path working_directory;                       // empty: the parent's
   std::filesystem::path log_file;  // stdout and stderr, appended; empty: /dev/null
+  // Blocked when the program starts (every other signal is not), so that a signal sent right
+  // after the spawn waits until the program is ready to take it rather than killing it.
+  std::vector<int> blocked_signals = {};
 };
 
 struct ProcessExit {

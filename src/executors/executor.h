@@ -2,6 +2,10 @@
 // environment, working directory and log file, optionally isolated so that it sees its step's
 // host directory at /opt/ml. Completion is delivered on the engine's event loop, never from
 // another thread into engine state.
+//
+// A job outlives the engine that launched it when that engine crashes: a restarted engine finds
+// it again from its JobRecord (Adopt), and launching a job into a run directory that already
+// holds a run joins that run instead of starting a second one.
 #pragma once
 
 #include "base/result.h"
@@ -37,6 +41,10 @@ struct JobSpec {
   std::vector<std::pair<std::string, std::string>> environment;  // the whole environment
   std::string working_directory;                                 // as the job sees it
   std::filesystem::path log_file;                                // stdout and stderr, appended
+  // The job's own directory for what the executor records about it. It must derive from the
+  // job's identity (execution, step, attempt): a launch into a directory that already holds a
+  // run joins that run, so repeating a launch after a crash never runs the job twice.
+  std::filesystem::path run_directory;
   Isolation isolation = Isolation::kNone;
   std::filesystem::path ml_root;  // kBubblewrap: the host directory seen as /opt/ml
   std::vector<Mount> mounts;      // kBubblewrap: further binds (runtimes, code)
@@ -64,6 +72,16 @@ struct JobResult {
 
 using JobId = uint64_t;
 
+// What a restarted engine needs to find a job again: stored with the step run it belongs to.
+struct JobRecord {
+  std::string name;
+  std::filesystem::path run_directory;
+  // The process that watches the job (its launcher), and when it started (clock ticks since
+  // boot, /proc/<pid>/stat), so that a reused pid is never taken for it. 0 when none started.
+  int64_t process_id = 0;
+  int64_t process_start_time = 0;
+};
+
 class Executor {
  public:
   using Completion = std::function<void(JobResult)>;
@@ -79,7 +97,15 @@ class Executor {
   // Idempotent; a job that already ended is left alone. Its completion reports kStopped
   // (kLaunchFailed if it never started).
   virtual void Stop(JobId job) = 0;
-  // Jobs launched and not yet completed.
+  // Takes over a job launched by an earlier engine, from the record that engine stored.
+  // `on_done` runs exactly once, on the event loop and never inside Adopt(), when the job has
+  // ended (at once if it ended while no engine watched). kNotFound when there is nothing to
+  // adopt: the job's end was never recorded and nothing watches it any more (it did not survive,
+  // or was ended when its executor shut down), so it must run again.
+  virtual Result<JobId> Adopt(const JobRecord& record, Completion on_done) = 0;
+  // What Adopt() needs to find `job` again; store it before relying on the job surviving.
+  virtual JobRecord RecordOf(JobId job) const = 0;
+  // Jobs launched or adopted and not yet completed.
   virtual size_t running_jobs() const = 0;
 };
 

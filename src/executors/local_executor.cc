@@ -2,15 +2,26 @@
 
 #include "base/text.h"
 #include "executors/child_process.h"
+#include "executors/run_directory.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <optional>
+#include <poll.h>
 #include <signal.h>
 #include <utility>
+
+// glibc 2.36 declares these without C++ linkage.
+extern "C" {
+#include <sys/pidfd.h>
+}
 
 namespace sluice {
 
 namespace {
+
+// How long a destroyed executor waits for each launcher to record its job's end.
+constexpr int kLauncherEndTimeoutMilliseconds = 10000;
 
 const Clock& SystemClockInstance() {
   static const SystemClock clock;
@@ -26,6 +37,7 @@ std::string SecondsText(std::chrono::duration<double> duration) {
 Result<void> Validate(const JobSpec& spec) {
   const std::string where = "job " + Quote(spec.name);
   if (spec.command.empty()) return InvalidArgument(where, "no command to run");
+  if (spec.run_directory.empty()) return InvalidArgument(where, "no run directory");
   if (spec.network_isolation && spec.isolation != Isolation::kBubblewrap) {
     return InvalidArgument(where, "network isolation needs bubblewrap isolation");
   }
@@ -45,13 +57,15 @@ Result<void> Validate(const JobSpec& spec) {
   return {};
 }
 
-Result<ChildProcess> Start(const JobSpec& spec, const LocalExecutorOptions& options) {
+// How the launcher is to start the job itself: the command, or bwrap running it.
+Result<LaunchSpec> JobCommand(const JobSpec& spec, const LocalExecutorOptions& options) {
   switch (spec.isolation) {
     case Isolation::kNone:
-      return ChildProcess::Spawn(LaunchSpec{.argv = spec.command,
-                                            .environment = spec.environment,
-                                            .working_directory = spec.working_directory,
-                                            .log_file = spec.log_file});
+      return LaunchSpec{.argv = spec.command,
+                        .environment = spec.environment,
+                        .working_directory = spec.working_directory,
+                        .log_file = spec.log_file,
+                        .blocked_signals = {}};
     case Isolation::kBubblewrap: {
       std::error_code error;
       if (!std::filesystem::exists(options.bubblewrap_path, error)) {
@@ -62,40 +76,132 @@ Result<ChildProcess> Start(const JobSpec& spec, const LocalExecutorOptions& opti
       if (Result<void> checked = CheckSandboxedJob(spec); !checked) return checked.error();
       // bwrap changes to the working directory inside the sandbox; the environment is passed
       // through bwrap rather than spelled out on its command line.
-      return ChildProcess::Spawn(
-          LaunchSpec{.argv = BubblewrapCommand(spec, options.bubblewrap_path),
-                     .environment = spec.environment,
-                     .working_directory = {},
-                     .log_file = spec.log_file});
+      return LaunchSpec{.argv = BubblewrapCommand(spec, options.bubblewrap_path),
+                        .environment = spec.environment,
+                        .working_directory = {},
+                        .log_file = spec.log_file,
+                        .blocked_signals = {}};
     }
   }
   return MakeError(ErrorCode::kInternal, "job " + Quote(spec.name), "unknown isolation");
 }
 
+// Starts the launcher that runs `job` (launcher_main.cc), in a session of its own so that it
+// outlives this process, with its stop signals blocked until it is ready for them.
+Result<ChildProcess> StartLauncher(const std::filesystem::path& run_directory, const JobSpec& spec,
+                                   const LaunchSpec& job, const LocalExecutorOptions& options) {
+  if (options.launcher_path.empty()) {
+    return MakeError(ErrorCode::kInternal, "job " + Quote(spec.name),
+                     "the executor has no launcher (sluice-run) to run it under");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(run_directory, error);
+  if (error) {
+    return MakeError(ErrorCode::kIo, "run directory " + Quote(run_directory.string()),
+                     "cannot create: " + error.message());
+  }
+  const auto grace =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options.stop_grace_period);
+  std::vector<std::string> argv = {options.launcher_path.string(), "--run-directory",
+                                   run_directory.string(), "--grace-period-ms",
+                                   std::to_string(grace.count())};
+  if (spec.max_runtime) {
+    argv.insert(argv.end(), {"--max-runtime-s", std::to_string(spec.max_runtime->count())});
+  }
+  if (!job.working_directory.empty()) {
+    argv.insert(argv.end(), {"--working-directory", job.working_directory.string()});
+  }
+  if (!job.log_file.empty()) argv.insert(argv.end(), {"--log-file", job.log_file.string()});
+  argv.push_back("--");
+  argv.insert(argv.end(), job.argv.begin(), job.argv.end());
+  // The launcher's own messages go to the job's log, where the user looks. It is started with
+  // the job's environment, which it passes on unchanged.
+  return ChildProcess::Spawn(LaunchSpec{.argv = std::move(argv),
+                                        .environment = job.environment,
+                                        .working_directory = {},
+                                        .log_file = spec.log_file,
+                                        .blocked_signals = {SIGTERM, SIGINT}});
+}
+
+JobResult LaunchFailure(std::string message) {
+  JobResult result;
+  result.outcome = JobResult::Outcome::kLaunchFailed;
+  result.message = std::move(message);
+  return result;
+}
+
+JobResult ResultFrom(const ExitRecord& record) {
+  if (record.launch_error) return LaunchFailure(*record.launch_error);
+  JobResult result;
+  result.exit_status = record.exit_status;
+  result.signal = record.signal;
+  const std::string how =
+      Describe(ProcessExit{.exit_status = record.exit_status, .signal = record.signal});
+  const std::string escalation =
+      record.was_killed
+          ? " after ignoring SIGTERM for the grace period of " + SecondsText(record.grace_period)
+          : "";
+  switch (record.end_request) {
+    case EndRequest::kNone:
+      result.outcome =
+          record.signal != 0 ? JobResult::Outcome::kSignaled : JobResult::Outcome::kExited;
+      result.message = how;
+      break;
+    case EndRequest::kStop:
+      result.outcome = JobResult::Outcome::kStopped;
+      result.message = "stopped on request: " + how + escalation;
+      break;
+    case EndRequest::kTimeout:
+      result.outcome = JobResult::Outcome::kTimedOut;
+      result.message = "exceeded the maximum runtime of " + SecondsText(record.max_runtime) + ": " +
+                       how + escalation;
+      break;
+    case EndRequest::kAbandon:
+      // Only an executor going away asks for this, and it never reports the result; a later
+      // one sees a job that did not get to finish.
+      return LaunchFailure("the job was killed when the executor running it shut down (" + how +
+                           ")");
+  }
+  return result;
+}
+
+void SendSignal(int pidfd, int signal) {
+  if (pidfd >= 0) pidfd_send_signal(pidfd, signal, nullptr, 0);
+}
+
 }  // namespace
 
+bool StopUnwatchedJob(const JobRecord& record) {
+  const auto pid = static_cast<pid_t>(record.process_id);
+  if (pid <= 0) return false;
+  UniqueFd launcher = OpenPidfd(pid);
+  if (!launcher || ProcessStartTime(pid) != record.process_start_time) return false;
+  return pidfd_send_signal(launcher.get(), SIGTERM, nullptr, 0) == 0;
+}
+
 struct LocalExecutor::Job {
-  std::optional<ChildProcess> child;  // empty when the launch failed
+  JobRecord record;
   Completion on_done;
+  std::optional<ChildProcess> launcher;  // the launcher this executor started
+  UniqueFd adopted_launcher;             // or the pidfd of one an earlier engine started
+  bool is_adopted = false;
+  bool is_stop_requested = false;
   std::chrono::system_clock::time_point started;
-  std::optional<std::chrono::seconds> max_runtime;
   std::optional<EventLoop::WatchId> exit_watch;
-  std::optional<EventLoop::TimerId> deadline_timer;
-  std::optional<EventLoop::TimerId> kill_timer;
-  std::optional<EventLoop::TimerId> launch_failure_timer;
-  EndRequest end_request = EndRequest::kNone;
-  bool was_killed = false;
+  std::optional<EventLoop::TimerId> completion_timer;
+
+  // Readable once the launcher has ended; -1 when no launcher runs (the launch failed, or the
+  // job had ended before it was adopted).
+  int launcher_fd() const {
+    if (launcher) return launcher->exit_notification_fd();
+    return adopted_launcher.get();
+  }
 
   void CancelCallbacks(EventLoop& loop) {
     if (exit_watch) loop.Unwatch(*exit_watch);
-    for (const std::optional<EventLoop::TimerId>& timer :
-         {deadline_timer, kill_timer, launch_failure_timer}) {
-      if (timer) loop.Cancel(*timer);
-    }
+    if (completion_timer) loop.Cancel(*completion_timer);
     exit_watch.reset();
-    deadline_timer.reset();
-    kill_timer.reset();
-    launch_failure_timer.reset();
+    completion_timer.reset();
   }
 };
 
@@ -105,50 +211,123 @@ LocalExecutor::LocalExecutor(EventLoop& loop, LocalExecutorOptions options)
       clock_(options_.clock != nullptr ? *options_.clock : SystemClockInstance()) {}
 
 LocalExecutor::~LocalExecutor() {
-  // Every group is killed before any is waited for, so they die in parallel.
+  // Every launcher is told before any is waited for, so the jobs end in parallel. SIGINT makes
+  // a launcher kill its job's group at once and record that it did.
   for (auto& [id, job] : jobs_) {
     job->CancelCallbacks(loop_);
-    if (job->child) job->child->SignalGroup(SIGKILL);
+    SendSignal(job->launcher_fd(), SIGINT);
   }
-  // Each ChildProcess reaps its leader as it is destroyed.
+  for (auto& [id, job] : jobs_) {
+    const int fd = job->launcher_fd();
+    if (fd < 0) continue;
+    pollfd ended{.fd = fd, .events = POLLIN, .revents = 0};
+    // A launcher takes milliseconds; one that does not answer is killed with its session.
+    while (::poll(&ended, 1, kLauncherEndTimeoutMilliseconds) < 0 && errno == EINTR) {
+    }
+  }
+  // Each ChildProcess reaps its launcher as it is destroyed.
   jobs_.clear();
 }
 
-Result<JobId> LocalExecutor::Launch(const JobSpec& spec, Completion on_done) {
-  if (Result<void> valid = Validate(spec); !valid) return valid.error();
+JobId LocalExecutor::Add(std::unique_ptr<Job> job) {
   const JobId id = next_job_id_++;
-  auto job = std::make_unique<Job>();
-  job->on_done = std::move(on_done);
-  job->started = clock_.Now();
-  job->max_runtime = spec.max_runtime;
-  Result<ChildProcess> child = Start(spec, options_);
-  if (!child) {
-    JobResult result;
-    result.outcome = JobResult::Outcome::kLaunchFailed;
-    result.message = child.error().ToString();
-    result.started = job->started;
-    // A completion never runs inside Launch(), and a timer (unlike a posted task) can still be
-    // cancelled if the executor is destroyed first.
-    job->launch_failure_timer =
-        loop_.RunAfter(std::chrono::steady_clock::duration::zero(),
-                       [this, id, result = std::move(result)] { Complete(id, result); });
-  } else {
-    job->child = std::move(*child);
-    WatchExit(id, *job);
-    if (spec.max_runtime) {
-      job->deadline_timer =
-          loop_.RunAfter(*spec.max_runtime, [this, id] { RequestEnd(id, EndRequest::kTimeout); });
-    }
-  }
   jobs_.emplace(id, std::move(job));
   return id;
 }
 
-void LocalExecutor::Stop(JobId job) { RequestEnd(job, EndRequest::kStop); }
+void LocalExecutor::CompleteSoon(JobId id, JobResult result) {
+  // A timer, unlike a posted task, can still be cancelled if the executor is destroyed first.
+  jobs_.at(id)->completion_timer =
+      loop_.RunAfter(std::chrono::steady_clock::duration::zero(),
+                     [this, id, result = std::move(result)] { Complete(id, result); });
+}
+
+Result<JobId> LocalExecutor::Launch(const JobSpec& spec, Completion on_done) {
+  if (Result<void> valid = Validate(spec); !valid) return valid.error();
+  auto job = std::make_unique<Job>();
+  job->on_done = std::move(on_done);
+  job->started = clock_.Now();
+  job->record.name = spec.name;
+  std::error_code error;
+  job->record.run_directory = std::filesystem::absolute(spec.run_directory, error);
+  if (error) job->record.run_directory = spec.run_directory;
+  Result<LaunchSpec> command = JobCommand(spec, options_);
+  Result<ChildProcess> launcher =
+      command ? StartLauncher(job->record.run_directory, spec, *command, options_)
+              : Result<ChildProcess>(command.error());
+  Job& added = *job;
+  const JobId id = Add(std::move(job));
+  if (!launcher) {
+    JobResult result = LaunchFailure(launcher.error().ToString());
+    result.started = added.started;
+    CompleteSoon(id, std::move(result));
+    return id;
+  }
+  added.launcher = std::move(*launcher);
+  added.record.process_id = added.launcher->pid();
+  added.record.process_start_time = ProcessStartTime(added.launcher->pid()).value_or(0);
+  WatchExit(id, added);
+  return id;
+}
+
+Result<JobId> LocalExecutor::Adopt(const JobRecord& record, Completion on_done) {
+  const std::string where = "job " + Quote(record.name);
+  if (record.run_directory.empty()) return InvalidArgument(where, "has no run directory");
+  auto job = std::make_unique<Job>();
+  job->record = record;
+  job->on_done = std::move(on_done);
+  job->is_adopted = true;
+  const auto pid = static_cast<pid_t>(record.process_id);
+  UniqueFd launcher = pid > 0 ? OpenPidfd(pid) : UniqueFd();
+  // Checked after opening, so that the pidfd names the very process whose start time matched:
+  // a pid reused since the record was made is never taken for the launcher.
+  if (launcher && ProcessStartTime(pid) == record.process_start_time) {
+    // Its exit record, if it is ending already, is read once the launcher has gone.
+    job->adopted_launcher = std::move(launcher);
+    job->started = clock_.Now();
+    Job& added = *job;
+    const JobId id = Add(std::move(job));
+    WatchExit(id, added);
+    return id;
+  }
+  // No launcher runs it: it ended while no engine watched, and the launcher recorded how.
+  auto ended = ReadExitRecord(record.run_directory);
+  if (!ended) return ended.error();
+  if (!*ended) {
+    return NotFound(where, "nothing runs it any more (its launcher, pid " +
+                               std::to_string(record.process_id) + ", is gone) and " +
+                               Quote(record.run_directory.string()) +
+                               " holds no record of how it ended");
+  }
+  if ((*ended)->end_request == EndRequest::kAbandon) {
+    return NotFound(where, "was killed when the executor running it shut down");
+  }
+  JobResult result = ResultFrom(**ended);
+  result.started = (*ended)->started;
+  result.ended = (*ended)->ended;
+  const JobId id = Add(std::move(job));
+  CompleteSoon(id, std::move(result));
+  return id;
+}
+
+JobRecord LocalExecutor::RecordOf(JobId job) const {
+  auto found = jobs_.find(job);
+  return found == jobs_.end() ? JobRecord{} : found->second->record;
+}
+
+void LocalExecutor::Stop(JobId job) {
+  auto found = jobs_.find(job);
+  if (found == jobs_.end()) return;
+  Job& stopped = *found->second;
+  // A job that never started still completes as kLaunchFailed; a second request changes
+  // neither the outcome nor the grace period (the launcher keeps the first).
+  if (stopped.launcher_fd() < 0 || stopped.is_stop_requested) return;
+  stopped.is_stop_requested = true;
+  SendSignal(stopped.launcher_fd(), SIGTERM);
+}
 
 void LocalExecutor::WatchExit(JobId id, Job& job) {
-  job.exit_watch =
-      loop_.WatchReadable(job.child->exit_notification_fd(), [this, id] { OnExitNotified(id); });
+  job.exit_watch = loop_.WatchReadable(job.launcher_fd(), [this, id] { OnExitNotified(id); });
 }
 
 void LocalExecutor::OnExitNotified(JobId id) {
@@ -156,34 +335,18 @@ void LocalExecutor::OnExitNotified(JobId id) {
   if (found == jobs_.end()) return;
   Job& job = *found->second;
   job.exit_watch.reset();
-  std::optional<ProcessExit> exit = job.child->TryReap();
-  if (!exit) {
-    // Readiness is a hint; the leader has not exited yet.
-    WatchExit(id, job);
-    return;
+  std::string how = "ended";
+  if (job.launcher) {
+    std::optional<ProcessExit> exit = job.launcher->TryReap();
+    if (!exit) {
+      // Readiness is a hint; the launcher has not exited yet.
+      WatchExit(id, job);
+      return;
+    }
+    how = "ended with " + Describe(*exit);
   }
-  Complete(id, ResultOf(job, *exit));
-}
-
-void LocalExecutor::RequestEnd(JobId id, EndRequest request) {
-  auto found = jobs_.find(id);
-  if (found == jobs_.end()) return;
-  Job& job = *found->second;
-  // A job that never started still completes as kLaunchFailed; a second request (Stop after a
-  // timeout, or Stop twice) changes neither the outcome nor the grace period.
-  if (!job.child || job.end_request != EndRequest::kNone) return;
-  job.end_request = request;
-  job.child->SignalGroup(SIGTERM);
-  job.kill_timer = loop_.RunAfter(options_.stop_grace_period, [this, id] { Kill(id); });
-}
-
-void LocalExecutor::Kill(JobId id) {
-  auto found = jobs_.find(id);
-  if (found == jobs_.end()) return;
-  Job& job = *found->second;
-  job.kill_timer.reset();
-  job.was_killed = true;
-  job.child->SignalGroup(SIGKILL);
+  // An adopted launcher is not our child: its pidfd being readable is all there is to see.
+  Complete(id, ResultOf(job, how));
 }
 
 void LocalExecutor::Complete(JobId id, JobResult result) {
@@ -192,39 +355,29 @@ void LocalExecutor::Complete(JobId id, JobResult result) {
   std::unique_ptr<Job> job = std::move(found->second);
   jobs_.erase(found);
   job->CancelCallbacks(loop_);
-  result.ended = clock_.Now();
+  if (!job->is_adopted) result.ended = clock_.Now();
   // Erased first, so that the completion sees running_jobs() without this job and may launch
   // or stop others freely.
   job->on_done(std::move(result));
 }
 
-JobResult LocalExecutor::ResultOf(const Job& job, const ProcessExit& exit) const {
+JobResult LocalExecutor::ResultOf(const Job& job, const std::string& how_launcher_ended) const {
+  auto ended = ReadExitRecord(job.record.run_directory);
   JobResult result;
-  result.exit_status = exit.exit_status;
-  result.signal = exit.signal;
-  result.started = job.started;
-  const std::string how = Describe(exit);
-  const std::string escalation = job.was_killed
-                                     ? " after ignoring SIGTERM for the grace period of " +
-                                           SecondsText(options_.stop_grace_period)
-                                     : "";
-  switch (job.end_request) {
-    case EndRequest::kNone:
-      result.outcome =
-          exit.signal != 0 ? JobResult::Outcome::kSignaled : JobResult::Outcome::kExited;
-      result.message = how;
-      break;
-    case EndRequest::kStop:
-      result.outcome = JobResult::Outcome::kStopped;
-      result.message = "stopped on request: " + how + escalation;
-      break;
-    case EndRequest::kTimeout:
-      result.outcome = JobResult::Outcome::kTimedOut;
-      result.message = "exceeded the maximum runtime of " +
-                       SecondsText(job.max_runtime.value_or(std::chrono::seconds(0))) + ": " + how +
-                       escalation;
-      break;
+  if (!ended) {
+    result = LaunchFailure("the job's exit record cannot be read: " + ended.error().ToString());
+  } else if (!*ended) {
+    result = LaunchFailure("its launcher " + how_launcher_ended +
+                           " without recording how the job ended");
+  } else {
+    result = ResultFrom(**ended);
+    if (job.is_adopted) {
+      result.started = (*ended)->started;
+      result.ended = (*ended)->ended;
+      return result;
+    }
   }
+  result.started = job.started;
   return result;
 }
 

@@ -1,15 +1,20 @@
-// LocalExecutor runs jobs as child processes of the engine, each in its own session and process
-// group, optionally sandboxed by bubblewrap (see bubblewrap.h). Completion is event-driven: each
-// job's pidfd is watched on the EventLoop, with no polling and no thread per job.
+// LocalExecutor runs jobs as processes on this machine, optionally sandboxed by bubblewrap (see
+// bubblewrap.h). Each job runs under its own launcher (sluice-run, launcher_main.cc), which the
+// executor starts in a session of its own: the launcher starts the job in the job's own session
+// and process group, waits for it, and writes how it ended into the job's run directory
+// (run_directory.h). Launchers outlive a crashed engine, so a restarted one adopts its jobs
+// (Adopt) instead of running them again. Completion is event-driven: each launcher's pidfd is
+// watched on the EventLoop, with no polling and no thread per job.
 //
-// Stop() and an exceeded max_runtime send SIGTERM to the job's process group and SIGKILL after
-// the grace period. However a job ends, whatever is left of its group is killed before the
-// leader is reaped, so nothing a job started in the background outlives it (a process that
-// starts its own session escapes the group; under kBubblewrap the pid namespace catches it).
+// Stop() and an exceeded max_runtime give the job's process group SIGTERM and SIGKILL after the
+// grace period (the launcher does this, so it goes on through an engine restart). However a job
+// ends, whatever is left of its group is killed before the job's leader is reaped, so nothing a
+// job started in the background outlives it (a process that starts its own session escapes the
+// group; under kBubblewrap the pid namespace catches it).
 //
-// Owns its jobs: destroying the executor kills and reaps every running job, and their
-// completions never run. Loop thread only: every method, and every completion, runs on the
-// EventLoop's thread.
+// Owns its jobs: destroying the executor kills every running job, launched or adopted, and
+// waits for their launchers to record it; their completions never run. Loop thread only: every
+// method, and every completion, runs on the EventLoop's thread.
 #pragma once
 
 #include "base/clock.h"
@@ -24,15 +29,20 @@
 
 namespace sluice {
 
-struct ProcessExit;
-
 struct LocalExecutorOptions {
+  // The sluice-run program; every job runs under it.
+  std::filesystem::path launcher_path = {};
   // Between SIGTERM and SIGKILL, for Stop() and for max_runtime.
   std::chrono::steady_clock::duration stop_grace_period = std::chrono::seconds(10);
   std::filesystem::path bubblewrap_path = kDefaultBubblewrapPath;
-  // Stamps JobResult::started and ::ended; nullptr means the system clock.
+  // Stamps JobResult::started and ::ended of the jobs it launches (an adopted job's are the
+  // times its launcher recorded); nullptr means the system clock.
   const Clock* clock = nullptr;
 };
+
+// Asks the launcher of a job that no executor watches (its engine is gone) to stop the job, as
+// Stop() does, when the launcher still runs. Whether it did.
+bool StopUnwatchedJob(const JobRecord& record);
 
 class LocalExecutor final : public Executor {
  public:
@@ -44,18 +54,21 @@ class LocalExecutor final : public Executor {
 
   Result<JobId> Launch(const JobSpec& spec, Completion on_done) override;
   void Stop(JobId job) override;
+  Result<JobId> Adopt(const JobRecord& record, Completion on_done) override;
+  JobRecord RecordOf(JobId job) const override;
   size_t running_jobs() const override { return jobs_.size(); }
 
  private:
   struct Job;
-  enum class EndRequest { kNone, kStop, kTimeout };
 
+  JobId Add(std::unique_ptr<Job> job);
+  // Completes the job on the next turn of the loop (never inside Launch or Adopt).
+  void CompleteSoon(JobId id, JobResult result);
   void WatchExit(JobId id, Job& job);
   void OnExitNotified(JobId id);
-  void RequestEnd(JobId id, EndRequest request);
-  void Kill(JobId id);
   void Complete(JobId id, JobResult result);
-  JobResult ResultOf(const Job& job, const ProcessExit& exit) const;
+  // Once the job's launcher has ended: how the job did, from the launcher's exit record.
+  JobResult ResultOf(const Job& job, const std::string& how_launcher_ended) const;
 
   EventLoop& loop_;
   LocalExecutorOptions options_;

@@ -55,15 +55,19 @@ class LocalExecutorTest : public ::testing::Test {
     spec.command = {"/bin/sh", "-c", script};
     spec.environment = {{"PATH", "/usr/bin:/bin"}};
     spec.log_file = scratch_ / "log";
+    spec.run_directory = scratch_ / "run";
     return spec;
   }
 
   // Launches `spec` and records each completion under the returned index; the loop stops when
   // the executor has no running job left.
+  // Each gets a run directory of its own: jobs launched into one directory are one job.
   size_t Launch(LocalExecutor& executor, const JobSpec& spec) {
     const size_t index = results_.size();
     results_.emplace_back();
-    Result<JobId> id = executor.Launch(spec, [this, index, &executor](JobResult result) {
+    JobSpec own = spec;
+    own.run_directory = scratch_ / ("run-" + std::to_string(index));
+    Result<JobId> id = executor.Launch(own, [this, index, &executor](JobResult result) {
       EXPECT_TRUE(loop_.IsLoopThread());
       results_[index].push_back(std::move(result));
       if (executor.running_jobs() == 0) loop_.Stop();
@@ -100,14 +104,17 @@ class LocalExecutorTest : public ::testing::Test {
   std::vector<JobId> ids_;
 };
 
-LocalExecutorOptions ShortGrace() {
-  return LocalExecutorOptions{.stop_grace_period = milliseconds(200)};
+LocalExecutorOptions WithLauncher(LocalExecutorOptions options = {}) {
+  options.launcher_path = SLUICE_LAUNCHER;
+  return options;
 }
+
+LocalExecutorOptions ShortGrace() { return WithLauncher({.stop_grace_period = milliseconds(200)}); }
 
 TEST_F(LocalExecutorTest, ReportsTheExitStatusAndTimesFromItsClock) {
   const TimePoint launched_at = std::chrono::sys_days(std::chrono::year(2024) / 1 / 1);
   ManualClock clock(launched_at);
-  LocalExecutor executor(loop_, LocalExecutorOptions{.clock = &clock});
+  LocalExecutor executor(loop_, WithLauncher({.clock = &clock}));
   const size_t job = Launch(executor, Shell("exit 3"));
   EXPECT_EQ(executor.running_jobs(), 1u);
   // The job cannot complete before the loop runs, so it ends on the advanced clock.
@@ -123,7 +130,7 @@ TEST_F(LocalExecutorTest, ReportsTheExitStatusAndTimesFromItsClock) {
 }
 
 TEST_F(LocalExecutorTest, ReportsDeathBySignal) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   const size_t job = Launch(executor, Shell("kill -USR1 $$"));
   RunLoop();
   const JobResult result = OnlyResult(job);
@@ -133,14 +140,14 @@ TEST_F(LocalExecutorTest, ReportsDeathBySignal) {
 }
 
 TEST_F(LocalExecutorTest, WritesOutputAndErrorsToTheLogFile) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   Launch(executor, Shell("echo out; echo err >&2"));
   RunLoop();
   EXPECT_EQ(ReadFile(scratch_ / "log"), "out\nerr\n");
 }
 
 TEST_F(LocalExecutorTest, HonoursTheEnvironmentAndWorkingDirectory) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   std::filesystem::create_directory(scratch_ / "work");
   JobSpec spec = Shell("pwd; echo \"$GREETING\"");
   spec.environment.emplace_back("GREETING", "hello");
@@ -151,7 +158,7 @@ TEST_F(LocalExecutorTest, HonoursTheEnvironmentAndWorkingDirectory) {
 }
 
 TEST_F(LocalExecutorTest, StopSendsSigtermFirstAndReportsStopped) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   ReadySignal ready(scratch_ / "ready");
   // Standard error is dropped: dash may say "Terminated" about the sleep it was waiting for.
   const size_t job = Launch(
@@ -194,7 +201,7 @@ TEST_F(LocalExecutorTest, StopKillsAJobIgnoringSigtermAfterTheGracePeriod) {
 TEST_F(LocalExecutorTest, StopKillsABackgroundGrandchildThatIgnoresSigterm) {
   SubreaperScope subreaper;
   // A long grace period: the grandchild must die because its leader did, not by the timer.
-  LocalExecutor executor(loop_, LocalExecutorOptions{.stop_grace_period = seconds(600)});
+  LocalExecutor executor(loop_, WithLauncher({.stop_grace_period = seconds(600)}));
   ReadySignal ready(scratch_ / "ready");
   // Two lines, in either order: the grandchild's, once it ignores SIGTERM, and the leader's pids.
   const std::string fifo = ready.path().string();
@@ -234,7 +241,7 @@ TEST_F(LocalExecutorTest, StopKillsABackgroundGrandchildThatIgnoresSigterm) {
 
 TEST_F(LocalExecutorTest, KillsABackgroundGrandchildWhenTheJobExits) {
   SubreaperScope subreaper;
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   ReadySignal ready(scratch_ / "ready");
   const size_t job = Launch(executor, Shell("(trap '' TERM; exec sleep 1000) & echo $$ $! > " +
                                             ready.path().string() + "; exit 0"));
@@ -265,7 +272,7 @@ TEST_F(LocalExecutorTest, TimesOutAJobPastItsMaximumRuntime) {
 }
 
 TEST_F(LocalExecutorTest, ReportsAMissingProgramAsLaunchFailedOnTheLoop) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   JobSpec spec = Shell("");
   spec.command = {"sluice-no-such-program", "--help"};
   const size_t job = Launch(executor, spec);
@@ -280,7 +287,7 @@ TEST_F(LocalExecutorTest, ReportsAMissingProgramAsLaunchFailedOnTheLoop) {
 }
 
 TEST_F(LocalExecutorTest, ReportsAnUnwritableLogFileAsLaunchFailed) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   JobSpec spec = Shell("exit 0");
   spec.log_file = scratch_ / "missing" / "log";
   const size_t job = Launch(executor, spec);
@@ -292,7 +299,7 @@ TEST_F(LocalExecutorTest, ReportsAnUnwritableLogFileAsLaunchFailed) {
 }
 
 TEST_F(LocalExecutorTest, RejectsSpecsThatDescribeNoJob) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   auto error_of = [&](const JobSpec& spec) {
     Result<JobId> id = executor.Launch(spec, [](JobResult) { ADD_FAILURE() << "completed"; });
     return id ? std::string("launched") : id.error().ToString();
@@ -300,6 +307,10 @@ TEST_F(LocalExecutorTest, RejectsSpecsThatDescribeNoJob) {
   JobSpec spec = Shell("");
   spec.command.clear();
   EXPECT_EQ(error_of(spec), "job \"job\": no command to run");
+
+  spec = Shell("exit 0");
+  spec.run_directory.clear();
+  EXPECT_EQ(error_of(spec), "job \"job\": no run directory");
 
   spec = Shell("exit 0");
   spec.network_isolation = true;
@@ -316,7 +327,7 @@ TEST_F(LocalExecutorTest, RejectsSpecsThatDescribeNoJob) {
 }
 
 TEST_F(LocalExecutorTest, CompletesFiftyConcurrentJobsExactlyOnce) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   constexpr int kJobs = 50;
   for (int index = 0; index < kJobs; ++index) {
     Launch(executor, Shell("exit " + std::to_string(index % 7)));
@@ -332,7 +343,7 @@ TEST_F(LocalExecutorTest, CompletesFiftyConcurrentJobsExactlyOnce) {
 }
 
 TEST_F(LocalExecutorTest, IgnoresStopOfAFinishedOrUnknownJob) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   const size_t job = Launch(executor, Shell("exit 0"));
   RunLoop();
   executor.Stop(ids_[job]);
@@ -343,7 +354,7 @@ TEST_F(LocalExecutorTest, IgnoresStopOfAFinishedOrUnknownJob) {
 }
 
 TEST_F(LocalExecutorTest, DestroyingTheExecutorKillsItsJobsWithoutCompletingThem) {
-  auto executor = std::make_unique<LocalExecutor>(loop_);
+  auto executor = std::make_unique<LocalExecutor>(loop_, WithLauncher());
   ReadySignal ready(scratch_ / "ready");
   JobSpec spec = Shell("echo $$ > " + ready.path().string() + "; exec sleep 1000");
   spec.max_runtime = seconds(1);
@@ -385,7 +396,7 @@ class SandboxedJobTest : public LocalExecutorTest {
 };
 
 TEST_F(SandboxedJobTest, SeesItsStepDirectoryAtOptMlAndWritesTheModel) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   WriteFile(ml_root() / "input" / "data" / "train" / "data.csv", "1,2\n");
   const size_t job = Launch(executor, SandboxedShell("cat /opt/ml/input/data/train/data.csv; "
                                                      "echo trained > /opt/ml/model/model.txt; "
@@ -399,7 +410,7 @@ TEST_F(SandboxedJobTest, SeesItsStepDirectoryAtOptMlAndWritesTheModel) {
 }
 
 TEST_F(SandboxedJobTest, GetsItsEnvironmentWorkingDirectoryAndMounts) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   WriteFile(scratch_ / "runtime" / "version", "runtime 1\n");
   std::filesystem::create_directory(scratch_ / "scratch");
   JobSpec spec = SandboxedShell(
@@ -418,7 +429,7 @@ TEST_F(SandboxedJobTest, GetsItsEnvironmentWorkingDirectoryAndMounts) {
 
 TEST_F(SandboxedJobTest, GetsSigtermAndItsGracePeriodOnStop) {
   // bwrap itself must not die of the SIGTERM: that would SIGKILL the job at once.
-  LocalExecutor executor(loop_, LocalExecutorOptions{.stop_grace_period = seconds(600)});
+  LocalExecutor executor(loop_, WithLauncher({.stop_grace_period = seconds(600)}));
   ReadySignal ready(ml_root() / "ready");
   const size_t job =
       Launch(executor, SandboxedShell("trap 'echo saved > /opt/ml/model/checkpoint; exit 0' TERM; "
@@ -444,7 +455,7 @@ TEST_F(SandboxedJobTest, IsKilledAfterTheGracePeriodWhenItIgnoresSigterm) {
 }
 
 TEST_F(SandboxedJobTest, ReportsAProgramMissingFromItsViewAsLaunchFailed) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   JobSpec spec = SandboxedShell("");
   spec.command = {"sluice-no-such-program"};
   const size_t job = Launch(executor, spec);
@@ -457,7 +468,7 @@ TEST_F(SandboxedJobTest, ReportsAProgramMissingFromItsViewAsLaunchFailed) {
 }
 
 TEST_F(SandboxedJobTest, HasOnlyLoopbackWithNetworkIsolation) {
-  LocalExecutor executor(loop_);
+  LocalExecutor executor(loop_, WithLauncher());
   JobSpec spec = SandboxedShell("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
   spec.network_isolation = true;
   const size_t job = Launch(executor, spec);

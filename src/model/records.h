@@ -76,6 +76,13 @@ struct StepRun {
   std::string log_file;
   TimePoint started;
   std::optional<TimePoint> ended;
+  // What a restarted engine needs to take over this attempt's job instead of running it again
+  // (Executor::Adopt): where its launcher keeps its records, which process that launcher is
+  // (0 until the job started), and what the step handler's Prepare() handed to Complete().
+  std::string run_directory;
+  int64_t job_process_id = 0;
+  int64_t job_process_start_time = 0;  // clock ticks since boot, telling a reused pid apart
+  std::string handler_state_json;
 };
 
 struct Event {

@@ -75,6 +75,14 @@ CREATE TABLE IF NOT EXISTS cache_decisions (
   PRIMARY KEY (execution_id, step_name, attempt)
 );
 )sql",
+      // Crash recovery: what a restarted engine needs to adopt a step's job rather than run it
+      // again (its launcher's run directory, pid and start time) and to complete it (the step
+      // handler's state).
+      R"sql(ALTER TABLE step_runs ADD COLUMN run_directory TEXT NOT NULL DEFAULT '';
+ALTER TABLE step_runs ADD COLUMN job_process_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE step_runs ADD COLUMN job_process_start_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE step_runs ADD COLUMN handler_state TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return migrations;
 }

@@ -189,8 +189,9 @@ Result<void> SqliteStore::Write(Transition& transition) {
         database_,
         "INSERT OR REPLACE INTO step_runs (execution_id, step_name, attempt, step_type, "
         "status, job_name, failure_class, failure_reason, properties, metadata, "
-        "log_file, started_ms, ended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-        "?10, ?11, ?12, ?13)");
+        "log_file, started_ms, ended_ms, run_directory, job_process_id, "
+        "job_process_start_time, handler_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
     upsert.Bind(1, run.execution_id).Bind(2, run.step_name).Bind(3, run.attempt);
     upsert.Bind(4, run.step_type).Bind(5, StepStatusName(run.status)).Bind(6, run.job_name);
     upsert.Bind(7, FailureClassName(run.failure_class)).Bind(8, run.failure_reason);
@@ -201,6 +202,8 @@ Result<void> SqliteStore::Write(Transition& transition) {
     } else {
       upsert.BindNull(13);
     }
+    upsert.Bind(14, run.run_directory).Bind(15, run.job_process_id);
+    upsert.Bind(16, run.job_process_start_time).Bind(17, run.handler_state_json);
     if (upsert.Step() != SQLITE_DONE) return fail(upsert, "writing step " + Quote(run.step_name));
   }
   for (const CacheEntry& entry : transition.cache_entries) {
@@ -271,7 +274,9 @@ Result<std::vector<StepRun>> SqliteStore::ListStepRuns(std::string_view executio
   Statement query(database_,
                   "SELECT execution_id, step_name, attempt, step_type, status, job_name, "
                   "failure_class, failure_reason, properties, metadata, log_file, started_ms, "
-                  "ended_ms FROM step_runs WHERE execution_id = ?1 ORDER BY started_ms, rowid");
+                  "ended_ms, run_directory, job_process_id, job_process_start_time, "
+                  "handler_state FROM step_runs WHERE execution_id = ?1 "
+                  "ORDER BY started_ms, rowid");
   query.Bind(1, execution_id);
   std::vector<StepRun> runs;
   int status;
@@ -290,6 +295,10 @@ Result<std::vector<StepRun>> SqliteStore::ListStepRuns(std::string_view executio
     run.log_file = query.Text(10);
     run.started = FromMillis(query.Integer(11));
     if (!query.IsNull(12)) run.ended = FromMillis(query.Integer(12));
+    run.run_directory = query.Text(13);
+    run.job_process_id = query.Integer(14);
+    run.job_process_start_time = query.Integer(15);
+    run.handler_state_json = query.Text(16);
     runs.push_back(std::move(run));
   }
   if (status != SQLITE_DONE) return query.Failure("listing steps of " + std::string(execution_id));

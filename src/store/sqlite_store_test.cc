@@ -97,6 +97,28 @@ TEST_F(SqliteStoreTest, ReplacesAStepAttemptAndKeepsAttemptsApart) {
   EXPECT_EQ(runs[1].attempt, 2);
 }
 
+TEST_F(SqliteStoreTest, KeepsWhatAdoptingAStepsJobNeeds) {
+  auto store = OpenStore();
+  Transition executing;
+  executing.execution = Execution("e1", 1);
+  StepRun run;
+  run.execution_id = "e1";
+  run.step_name = "Train";
+  run.status = StepStatus::kExecuting;
+  run.run_directory = "/state/executions/e1/runs/Train/attempt-1";
+  run.job_process_id = 4242;
+  run.job_process_start_time = 123456789;
+  run.handler_state_json = R"({"TrainingJobName": "job"})";
+  executing.step_runs.push_back(run);
+  ASSERT_TRUE(store->Apply(executing).has_value());
+  auto runs = *store->ListStepRuns("e1");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].run_directory, run.run_directory);
+  EXPECT_EQ(runs[0].job_process_id, 4242);
+  EXPECT_EQ(runs[0].job_process_start_time, 123456789);
+  EXPECT_EQ(runs[0].handler_state_json, run.handler_state_json);
+}
+
 TEST_F(SqliteStoreTest, ListsExecutionsNewestFirst) {
   auto store = OpenStore();
   for (auto [id, created] : {std::pair{"old", 1}, std::pair{"new", 3}, std::pair{"mid", 2}}) {

@@ -7,12 +7,12 @@
 #include "executors/bubblewrap.h"
 #include "executors/local_executor.h"
 #include "graph/compiled_pipeline.h"
+#include "runtimes/job_command.h"
+#include "runtimes/runtime_map.h"
 #include "store/sqlite_store.h"
 
 #include <gtest/gtest.h>
 
-#include "runtimes/job_command.h"
-#include "runtimes/runtime_map.h"
 #include <cstdlib>
 #include <random>
 
@@ -69,6 +69,7 @@ RunOutcome LocalRun::Run(const std::string& definition,
   LocalArtifactStore artifacts(state_dir_ / "objects", system_clock);
   EventLoop loop;
   LocalExecutorOptions executor_options;
+  executor_options.launcher_path = SLUICE_LAUNCHER;
   executor_options.stop_grace_period = std::chrono::seconds(2);
   LocalExecutor executor(loop, executor_options);
   EngineOptions options;
