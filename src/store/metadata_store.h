@@ -6,6 +6,7 @@
 
 #include "base/result.h"
 #include "model/cache_records.h"
+#include "model/pipeline_records.h"
 #include "model/records.h"
 #include "model/transition.h"
 
@@ -42,6 +43,46 @@ class MetadataStore {
   // The cache decision of every attempt of a cacheable step of the execution.
   virtual Result<std::vector<CacheDecisionRecord>> ListCacheDecisions(
       std::string_view execution_id) = 0;
+
+  // Pipelines (the SageMaker API's). Creating one stores its first version; kAlreadyExists
+  // when the name is taken. Writes come from the engine's thread, as Apply() does.
+  virtual Result<void> CreatePipeline(const PipelineRecord& pipeline,
+                                      const PipelineVersionRecord& first_version) = 0;
+  // Stores `pipeline` as it now is and, when `new_version` is given, the next version of its
+  // definition (numbered here, returned). kNotFound for an unknown pipeline.
+  virtual Result<int64_t> UpdatePipeline(const PipelineRecord& pipeline,
+                                         std::optional<PipelineVersionRecord> new_version) = 0;
+  // Removes the pipeline, its versions, its executions and their step runs and events.
+  virtual Result<void> DeletePipeline(std::string_view name) = 0;
+  // By name, or by ARN.
+  virtual Result<std::optional<PipelineRecord>> FindPipeline(std::string_view name_or_arn) = 0;
+  // Up to query.limit pipelines from query.offset (name_prefix matches the name).
+  virtual Result<std::vector<PipelineRecord>> ListPipelines(const ListQuery& query) = 0;
+  virtual Result<std::optional<PipelineVersionRecord>> FindPipelineVersion(
+      std::string_view pipeline_name, int64_t version_id) = 0;
+  virtual Result<std::vector<PipelineVersionRecord>> ListPipelineVersions(
+      std::string_view pipeline_name, const ListQuery& query) = 0;
+
+  // What the API added to an execution; written once it started, replaced by updates.
+  virtual Result<void> PutExecutionDetails(const ExecutionDetails& details) = 0;
+  virtual Result<std::optional<ExecutionDetails>> FindExecutionDetails(
+      std::string_view execution_id) = 0;
+  // A pipeline's executions, a page at a time (kName sorts by id, as ARNs sort).
+  virtual Result<std::vector<ExecutionRecord>> ListPipelineExecutions(
+      std::string_view pipeline_name, const ListQuery& query) = 0;
+  // The step run whose job (or model, or package) has this name, newest attempt.
+  virtual Result<std::optional<StepRun>> FindStepRunByJob(std::string_view job_name) = 0;
+
+  // Idempotency: the response first given to (operation, token), if any.
+  virtual Result<std::optional<std::string>> FindIdempotentResponse(std::string_view operation,
+                                                                    std::string_view token) = 0;
+  // Keeps the first response given for (operation, token); a later one changes nothing.
+  virtual Result<void> PutIdempotentResponse(std::string_view operation, std::string_view token,
+                                             std::string_view response) = 0;
+
+  // Tags of any resource, by ARN; adding a key that is there replaces its value.
+  virtual Result<void> AddTags(std::string_view resource_arn, const std::vector<Tag>& tags) = 0;
+  virtual Result<std::vector<Tag>> ListTags(std::string_view resource_arn) = 0;
 };
 
 }  // namespace sluice

@@ -83,6 +83,52 @@ ALTER TABLE step_runs ADD COLUMN job_process_id INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE step_runs ADD COLUMN job_process_start_time INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE step_runs ADD COLUMN handler_state TEXT NOT NULL DEFAULT '';
 )sql",
+      // The SageMaker API: pipelines and every version of their definitions, what an API call
+      // added to the executions it started, idempotency tokens and tags.
+      R"sql(CREATE TABLE IF NOT EXISTS pipelines (
+  name TEXT PRIMARY KEY,
+  arn TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  role_arn TEXT NOT NULL,
+  max_parallel_steps INTEGER NOT NULL,
+  latest_version INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_modified_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pipeline_versions (
+  pipeline_name TEXT NOT NULL REFERENCES pipelines(name) ON DELETE CASCADE,
+  version_id INTEGER NOT NULL,
+  definition TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (pipeline_name, version_id)
+);
+CREATE TABLE IF NOT EXISTS execution_details (
+  execution_id TEXT PRIMARY KEY,
+  pipeline_version_id INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  selective_execution TEXT NOT NULL,
+  max_parallel_steps INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS executions_by_pipeline ON executions (pipeline_name, created_ms);
+CREATE INDEX IF NOT EXISTS step_runs_by_job ON step_runs (job_name);
+CREATE TABLE IF NOT EXISTS idempotency_tokens (
+  operation TEXT NOT NULL,
+  token TEXT NOT NULL,
+  response TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (operation, token)
+);
+CREATE TABLE IF NOT EXISTS tags (
+  resource_arn TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (resource_arn, key)
+);
+)sql",
   };
   return migrations;
 }

@@ -32,6 +32,31 @@ class SqliteStore : public MetadataStore {
   Result<std::vector<CacheDecisionRecord>> ListCacheDecisions(
       std::string_view execution_id) override;
 
+  // Pipelines, execution details, idempotency tokens and tags (store/sqlite_pipelines.cc).
+  Result<void> CreatePipeline(const PipelineRecord& pipeline,
+                              const PipelineVersionRecord& first_version) override;
+  Result<int64_t> UpdatePipeline(const PipelineRecord& pipeline,
+                                 std::optional<PipelineVersionRecord> new_version) override;
+  Result<void> DeletePipeline(std::string_view name) override;
+  Result<std::optional<PipelineRecord>> FindPipeline(std::string_view name_or_arn) override;
+  Result<std::vector<PipelineRecord>> ListPipelines(const ListQuery& query) override;
+  Result<std::optional<PipelineVersionRecord>> FindPipelineVersion(std::string_view pipeline_name,
+                                                                   int64_t version_id) override;
+  Result<std::vector<PipelineVersionRecord>> ListPipelineVersions(std::string_view pipeline_name,
+                                                                  const ListQuery& query) override;
+  Result<void> PutExecutionDetails(const ExecutionDetails& details) override;
+  Result<std::optional<ExecutionDetails>> FindExecutionDetails(
+      std::string_view execution_id) override;
+  Result<std::vector<ExecutionRecord>> ListPipelineExecutions(std::string_view pipeline_name,
+                                                              const ListQuery& query) override;
+  Result<std::optional<StepRun>> FindStepRunByJob(std::string_view job_name) override;
+  Result<std::optional<std::string>> FindIdempotentResponse(std::string_view operation,
+                                                            std::string_view token) override;
+  Result<void> PutIdempotentResponse(std::string_view operation, std::string_view token,
+                                     std::string_view response) override;
+  Result<void> AddTags(std::string_view resource_arn, const std::vector<Tag>& tags) override;
+  Result<std::vector<Tag>> ListTags(std::string_view resource_arn) override;
+
  private:
   explicit SqliteStore(sqlite3* database, std::filesystem::path file);
   Result<void> ApplyInOneTransaction(const std::vector<Transition*>& transitions);
