@@ -35,7 +35,11 @@ void ProgressView::OnEvent(const Event& event) {
   }
   if (event.step_name.empty()) return;
   auto [position, is_new] = row_of_.try_emplace(event.step_name, rows_.size());
-  if (is_new) rows_.push_back(Row{event.step_name});
+  if (is_new) {
+    Row row;
+    row.name = event.step_name;
+    rows_.push_back(std::move(row));
+  }
   Row& row = rows_[position->second];
   const auto now = std::chrono::steady_clock::now();
   if (event.status == "Starting") {
