@@ -118,8 +118,7 @@ Result<Preparation> TransformHandler::Prepare(const StepContext& context) const 
   Value server_spec = Value::EmptyMap();
   server_spec.Set("Command", std::move(server_argv));
   config.Set("Server", std::move(server_spec));
-  config.Set("CompressionType",
-             StringAt(arguments, {"TransformInput", "CompressionType"}, "None"));
+  config.Set("CompressionType", StringAt(arguments, {"TransformInput", "CompressionType"}, "None"));
   config.Set("InputDirectory", layout.InJob(kInputDir));
   config.Set("OutputDirectory", layout.InJob(kOutputDir));
   config.Set("FailureFile", layout.InJob("/opt/ml/output/failure"));
