@@ -5,6 +5,7 @@
 #include "cli/control_commands.h"
 #include "cli/inspect_commands.h"
 #include "cli/run_command.h"
+#include "cli/serve_command.h"
 
 #include <CLI/CLI.hpp>
 
@@ -131,6 +132,20 @@ int main(int argc, char** argv) {
   resume->callback([&] {
     host.state_dir = state_dir;
     status = sluice::RunResume(host, control_id);
+  });
+
+  sluice::ServeOptions serve_options;
+  auto* serve = app.add_subcommand(
+      "serve", "Serve the SageMaker API (boto3, the SageMaker SDK) here until SIGTERM or Ctrl-C");
+  serve->add_option("--listen", serve_options.listen,
+                    "ADDRESS:PORT to listen on (default 127.0.0.1:8080; port 0: any free port)");
+  serve->add_flag("--no-cache", host.is_cache_disabled,
+                  "Reuse no earlier step run from the step cache (runs are still recorded in it)");
+  add_host_options(serve);
+  serve->callback([&] {
+    host.state_dir = state_dir;
+    serve_options.host = host;
+    status = sluice::RunServe(serve_options);
   });
 
   auto* executions = app.add_subcommand("executions", "List and describe executions");

@@ -388,9 +388,11 @@ Result<std::optional<StepRun>> SqliteStore::FindStepRunByJob(std::string_view jo
   int64_t attempt = 0;
   {
     std::lock_guard lock(mutex_);
-    Query query(database_,
-                "SELECT execution_id, step_name, attempt FROM step_runs WHERE job_name = ? "
-                "ORDER BY started_ms DESC, attempt DESC LIMIT 1");
+    // In any case, as SageMaker matches job names: ARNs spell them in lower case.
+    Query query(
+        database_,
+        "SELECT execution_id, step_name, attempt FROM step_runs WHERE job_name = ? COLLATE NOCASE "
+        "ORDER BY started_ms DESC, attempt DESC LIMIT 1");
     query.Bind(1, job_name);
     const int status = query.Step();
     if (status == SQLITE_DONE) return std::optional<StepRun>();

@@ -204,6 +204,9 @@ TEST_F(SqlitePipelinesTest, FindsTheStepRunOfAJob) {
   ASSERT_TRUE(found.has_value() && found->has_value());
   EXPECT_EQ((*found)->step_name, "Prepare");
   EXPECT_EQ((*found)->properties_json, run.properties_json);
+  auto in_lower_case = store->FindStepRunByJob("pipelines-aaaaaaaaaaaa-prepare-x");
+  ASSERT_TRUE(in_lower_case.has_value() && in_lower_case->has_value());
+  EXPECT_EQ((*in_lower_case)->step_name, "Prepare");
   auto missing = store->FindStepRunByJob("no-such-job");
   ASSERT_TRUE(missing.has_value());
   EXPECT_FALSE(missing->has_value());

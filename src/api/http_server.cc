@@ -1,0 +1,312 @@
+#include "api/http_server.h"
+
+#include "base/text.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace sluice {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) id += '-';
+    id += kHex[generator() % 16];
+  }
+  return id;
+}
+
+class Session;
+
+}  // namespace
+
+std::string ErrorBody(std::string_view code, std::string_view message) {
+  return nlohmann::json{{"__type", code}, {"message", message}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  HttpServerOptions options;
+  HttpHandler handler;
+  asio::io_context context;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  tcp::acceptor acceptor{asio::make_strand(context)};
+  std::vector<std::thread> threads;
+  std::string bound;
+
+  std::mutex mutex;  // guards what follows
+  std::map<Session*, std::weak_ptr<Session>> sessions;
+  bool is_shutting_down = false;
+  std::function<void()> on_drained;
+
+  void Accept();
+  void Forget(Session* session);
+  // Called with the mutex held; returns what to run after releasing it.
+  std::function<void()> DrainedIfDone();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {}
+  ~Session() { server_->Forget(this); }
+
+  void Begin() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  // From any thread: closes the connection if it waits for a request; one being answered is
+  // closed after its answer.
+  void Shutdown() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->is_closing_ = true;
+      if (!self->is_busy_) {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        self->stream_.cancel();
+      }
+    });
+  }
+
+ private:
+  void Read() {
+    if (is_closing_) return Close();
+    parser_.emplace();
+    parser_->body_limit(server_->options.body_limit);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(server_->options.read_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnRead(error); });
+  }
+
+  void OnRead(beast::error_code error) {
+    if (error == http::error::body_limit) {
+      // The rest of the body is read and dropped, so that the client, which sends before it
+      // reads, sees the answer rather than a reset connection.
+      is_draining_ = true;
+      return Answer(400,
+                    ErrorBody("ValidationException",
+                              "the request body exceeds the limit of " +
+                                  std::to_string(server_->options.body_limit) + " bytes"),
+                    false, NewRequestId());
+    }
+    if (error == http::error::end_of_stream || error == beast::error::timeout ||
+        error == asio::error::operation_aborted || error == asio::error::connection_reset ||
+        error == asio::error::eof) {
+      return Close();
+    }
+    if (error) {
+      return Answer(400, ErrorBody("SerializationException", "malformed HTTP request"), false,
+                    NewRequestId());
+    }
+    http::request<http::string_body> request = parser_->release();
+    const bool keep_alive = request.keep_alive();
+    const std::string request_id = NewRequestId();
+    if (request.method() != http::verb::post) {
+      return Answer(
+          405,
+          ErrorBody("UnknownOperationException", "requests are POST / with an X-Amz-Target header"),
+          keep_alive, request_id);
+    }
+    HttpRequest given;
+    given.request_id = request_id;
+    given.target = std::string(request[beast::string_view("X-Amz-Target")]);
+    given.content_type = std::string(request[http::field::content_type]);
+    given.body = std::move(request.body());
+    is_busy_ = true;
+    // The session lives until the answer is written, however long the handler takes.
+    HttpReply reply = [self = shared_from_this(), keep_alive, request_id](HttpResponse response) {
+      asio::post(self->stream_.get_executor(),
+                 [self, keep_alive, request_id, response = std::move(response)]() mutable {
+                   self->Answer(response.status, std::move(response.body), keep_alive, request_id);
+                 });
+    };
+    server_->handler(std::move(given), std::move(reply));
+  }
+
+  void Answer(int status, std::string body, bool keep_alive, const std::string& request_id) {
+    is_busy_ = true;
+    auto response =
+        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    response->set(http::field::content_type, "application/x-amz-json-1.1");
+    response->set(beast::string_view("x-amzn-RequestId"), request_id);
+    response->set(http::field::server, "sluice");
+    response->keep_alive(keep_alive && !is_closing_ && !is_draining_);
+    response->body() = std::move(body);
+    response->prepare_payload();
+    stream_.expires_after(server_->options.read_timeout);
+    http::async_write(stream_, *response,
+                      [self = shared_from_this(), response](beast::error_code error, size_t) {
+                        self->is_busy_ = false;
+                        if (error) return self->Close();
+                        if (self->is_draining_) return self->Drain();
+                        if (!response->keep_alive()) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void Drain() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(server_->options.read_timeout);
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code error, size_t) {
+                              if (error) return self->Close();
+                              self->Drain();
+                            });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<HttpServer::State> server_;
+  std::array<char, 16 * 1024> discard_{};
+  bool is_busy_ = false;  // a request is being answered
+  bool is_closing_ = false;
+  bool is_draining_ = false;
+};
+
+}  // namespace
+
+void HttpServer::State::Accept() {
+  acceptor.async_accept(asio::make_strand(context),
+                        [self = shared_from_this()](beast::error_code error, tcp::socket socket) {
+                          if (error) {
+                            if (!self->acceptor.is_open()) return;
+                            // Running out of descriptors and the like passes; accepting goes on.
+                            return self->Accept();
+                          }
+                          auto session = std::make_shared<Session>(std::move(socket), self);
+                          bool is_refused = false;
+                          {
+                            std::lock_guard lock(self->mutex);
+                            is_refused = self->is_shutting_down;
+                            if (!is_refused) self->sessions[session.get()] = session;
+                          }
+                          if (is_refused) return;
+                          session->Begin();
+                          self->Accept();
+                        });
+}
+
+void HttpServer::State::Forget(Session* session) {
+  std::function<void()> drained;
+  {
+    std::lock_guard lock(mutex);
+    sessions.erase(session);
+    drained = DrainedIfDone();
+  }
+  if (drained) drained();
+}
+
+std::function<void()> HttpServer::State::DrainedIfDone() {
+  if (!is_shutting_down || !sessions.empty() || !on_drained) return {};
+  std::function<void()> drained = std::move(on_drained);
+  on_drained = nullptr;
+  work.reset();
+  return drained;
+}
+
+HttpServer::HttpServer(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+HttpServer::~HttpServer() {
+  BeginShutdown([] {});
+  Join();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                      HttpHandler handler) {
+  auto state = std::make_shared<State>();
+  state->options = options;
+  state->handler = std::move(handler);
+  beast::error_code error;
+  const auto address = asio::ip::make_address(options.address, error);
+  if (error) {
+    return InvalidArgument("--listen", Quote(options.address) + " is not an IP address");
+  }
+  const tcp::endpoint endpoint(address, options.port);
+  const std::string where = options.address + ":" + std::to_string(options.port);
+  if (state->acceptor.open(endpoint.protocol(), error); error) {
+    return MakeError(ErrorCode::kUnavailable, where, "cannot open a socket: " + error.message());
+  }
+  state->acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (state->acceptor.bind(endpoint, error); error) {
+    return MakeError(ErrorCode::kUnavailable, where, "cannot bind: " + error.message());
+  }
+  if (state->acceptor.listen(asio::socket_base::max_listen_connections, error); error) {
+    return MakeError(ErrorCode::kUnavailable, where, "cannot listen: " + error.message());
+  }
+  const tcp::endpoint bound = state->acceptor.local_endpoint();
+  state->bound = bound.address().to_string() + ":" + std::to_string(bound.port());
+  state->work.emplace(state->context.get_executor());
+  state->Accept();
+  for (size_t i = 0; i < std::max<size_t>(1, options.threads); ++i) {
+    state->threads.emplace_back([context = &state->context] { context->run(); });
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(state)));
+}
+
+std::string HttpServer::bound_address() const { return state_->bound; }
+
+void HttpServer::BeginShutdown(std::function<void()> on_drained) {
+  std::vector<std::shared_ptr<Session>> open;
+  std::function<void()> drained;
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->is_shutting_down) return;
+    state_->is_shutting_down = true;
+    state_->on_drained = std::move(on_drained);
+    for (auto& [pointer, session] : state_->sessions) {
+      if (auto alive = session.lock()) open.push_back(std::move(alive));
+    }
+    drained = state_->DrainedIfDone();
+  }
+  asio::post(state_->acceptor.get_executor(), [state = state_] {
+    beast::error_code ignored;
+    state->acceptor.close(ignored);
+  });
+  for (auto& session : open) session->Shutdown();
+  open.clear();
+  if (drained) drained();
+}
+
+void HttpServer::Join() {
+  for (std::thread& thread : state_->threads) {
+    if (thread.joinable()) thread.join();
+  }
+  state_->threads.clear();
+}
+
+}  // namespace sluice

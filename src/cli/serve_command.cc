@@ -1,0 +1,204 @@
+#include "cli/serve_command.h"
+
+#include "api/http_server.h"
+#include "api/sagemaker_service.h"
+#include "artifacts/local_artifact_store.h"
+#include "base/clock.h"
+#include "base/event_loop.h"
+#include "base/text.h"
+#include "cli/state_dir.h"
+#include "engine/engine.h"
+#include "executors/bubblewrap.h"
+#include "executors/local_executor.h"
+#include "graph/compiled_pipeline.h"
+#include "runtimes/job_command.h"
+#include "runtimes/runtime_map.h"
+#include "store/sqlite_store.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+namespace sluice {
+namespace {
+
+// As for `sluice run`: /usr/bin first on PATH so that `python3` is the runtimes' interpreter.
+std::vector<std::pair<std::string, std::string>> JobEnvironment(const std::string& region) {
+  std::vector<std::pair<std::string, std::string>> environment;
+  const char* path = std::getenv("PATH");
+  environment.emplace_back(
+      "PATH", "/usr/local/bin:/usr/bin:/bin" + std::string(path ? ":" + std::string(path) : ""));
+  for (const char* name : {"HOME", "LANG", "LC_ALL", "TZ"}) {
+    if (const char* value = std::getenv(name)) environment.emplace_back(name, value);
+  }
+  environment.emplace_back("AWS_REGION", region);
+  environment.emplace_back("AWS_DEFAULT_REGION", region);
+  environment.emplace_back("PYTHONUNBUFFERED", "1");
+  return environment;
+}
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return InvalidArgument("--listen", "expected ADDRESS:PORT, got " + Quote(listen));
+  }
+  const std::string port_text = listen.substr(colon + 1);
+  if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port_text) > 65535) {
+    return InvalidArgument("--listen", "expected a port from 0 to 65535, got " + Quote(port_text));
+  }
+  std::string address = listen.substr(0, colon);
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  return std::make_pair(address, static_cast<uint16_t>(std::stoi(port_text)));
+}
+
+// Continues what an earlier engine left unfinished, as `sluice resume` does.
+void ResumeUnfinished(Engine& engine, MetadataStore& store, const std::filesystem::path& state) {
+  auto all = store.ListExecutions(100000);
+  if (!all) {
+    std::cerr << "sluice: " << all.error().ToString() << "\n";
+    return;
+  }
+  for (const ExecutionRecord& record : *all) {
+    if (IsTerminal(record.status)) continue;
+    if (EngineOf(state, record.id)) continue;  // a `sluice run` elsewhere runs it
+    auto runs = store.ListStepRuns(record.id);
+    if (!runs) {
+      std::cerr << "sluice: " << runs.error().ToString() << "\n";
+      continue;
+    }
+    CompileOutcome compiled = Compile(record.definition);
+    if (!compiled.pipeline) {
+      std::cerr << "sluice: execution " << record.id << " cannot continue: its definition "
+                << "does not compile\n";
+      continue;
+    }
+    const bool was_stopping = record.status == ExecutionStatus::kStopping;
+    auto resumed = engine.Resume(
+        ResumeRequest{record, std::move(*runs), compiled.pipeline, ResumeMode::kRecover, 0});
+    if (!resumed) {
+      for (const Error& error : resumed.error()) {
+        std::cerr << "sluice: execution " << record.id << ": " << error.ToString() << "\n";
+      }
+      continue;
+    }
+    if (was_stopping) (void)engine.Stop(*resumed);
+    std::cerr << "sluice: continuing execution " << record.id << "\n";
+  }
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& options) {
+  auto listen = ParseListen(options.listen);
+  if (!listen) {
+    std::cerr << "sluice: " << listen.error().ToString() << "\n";
+    return 2;
+  }
+  const std::filesystem::path state = ResolveStateDir(options.host.state_dir);
+  if (auto made = EnsureStateDir(state); !made) {
+    std::cerr << "sluice: " << made.error().ToString() << "\n";
+    return 1;
+  }
+  auto store = SqliteStore::Open(DatabasePath(state));
+  if (!store) {
+    std::cerr << "sluice: " << store.error().ToString() << "\n";
+    return 1;
+  }
+  auto runtimes_dir = FindRuntimesDir(CurrentExecutablePath());
+  if (!runtimes_dir) {
+    std::cerr << "sluice: " << runtimes_dir.error().ToString() << "\n";
+    return 1;
+  }
+  auto runtimes = options.host.runtimes_file.empty()
+                      ? RuntimeMap::LoadIfPresent(state / "runtimes.json", *runtimes_dir)
+                      : RuntimeMap::Load(options.host.runtimes_file, *runtimes_dir);
+  if (!runtimes) {
+    std::cerr << "sluice: " << runtimes.error().ToString() << "\n";
+    return 2;
+  }
+  const std::filesystem::path launcher = CurrentExecutablePath().parent_path() / "sluice-run";
+  if (std::error_code error; !std::filesystem::is_regular_file(launcher, error)) {
+    std::cerr << "sluice: " << launcher.string()
+              << ": the job launcher is missing (it belongs beside sluice)\n";
+    return 1;
+  }
+
+  EngineOptions engine_options;
+  engine_options.state_dir = state;
+  engine_options.transform_driver = TransformDriverPath(*runtimes_dir);
+  engine_options.base_environment = JobEnvironment(engine_options.region);
+  engine_options.is_cache_disabled = options.host.is_cache_disabled;
+  if (options.host.isolation == "bwrap") {
+    if (auto usable = CheckBubblewrap(kDefaultBubblewrapPath); usable) {
+      engine_options.isolation = Isolation::kBubblewrap;
+    } else {
+      std::cerr << "sluice: running steps without isolation (" << usable.error().message << ")\n";
+    }
+  }
+
+  // Signals arrive through a signalfd on the loop; they are blocked before any thread starts,
+  // so that no other thread takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  SystemClock clock;
+  LocalArtifactStore artifacts(ObjectsPath(state), clock);
+  EventLoop loop;
+  LocalExecutor executor(loop, LocalExecutorOptions{.launcher_path = launcher});
+  Engine engine(loop, **store, artifacts, executor, *runtimes, clock, engine_options);
+  SageMakerService service(loop, engine, **store,
+                           ServiceOptions{state, engine_options.region, engine_options.account});
+
+  HttpServerOptions server_options;
+  server_options.address = listen->first;
+  server_options.port = listen->second;
+  auto server = HttpServer::Start(server_options, [&service](HttpRequest request, HttpReply reply) {
+    service.Handle(std::move(request), std::move(reply));
+  });
+  if (!server) {
+    std::cerr << "sluice: " << server.error().ToString() << "\n";
+    close(signal_fd);
+    return 1;
+  }
+
+  bool is_shutting_down = false;
+  std::function<void()> watch_signals = [&] {
+    loop.WatchReadable(signal_fd, [&] {
+      signalfd_siginfo info{};
+      bool is_asked_to_leave = false;
+      while (read(signal_fd, &info, sizeof info) == sizeof info) {
+        if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) is_asked_to_leave = true;
+      }
+      if (is_asked_to_leave && !is_shutting_down) {
+        is_shutting_down = true;
+        std::cerr << "sluice: shutting down; unfinished executions continue at the next start\n";
+        // Requests in flight are answered first: the loop runs until the server drained.
+        (*server)->BeginShutdown([&loop] { loop.Stop(); });
+      }
+      watch_signals();
+    });
+  };
+  loop.Post([&] {
+    ResumeUnfinished(engine, **store, state);
+    watch_signals();
+    std::printf("listening on %s\n", (*server)->bound_address().c_str());
+    std::fflush(stdout);
+  });
+  loop.Run();
+  (*server)->Join();
+  close(signal_fd);
+  return 0;
+}
+
+}  // namespace sluice
