@@ -17,7 +17,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <set>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -149,6 +151,7 @@ int RunServe(const ServeOptions& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGPIPE);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
 
@@ -172,13 +175,40 @@ int RunServe(const ServeOptions& options) {
     return 1;
   }
 
+  // Each running execution's directory names this engine, as `sluice run` does, so that
+  // `sluice stop` reaches it (stop-requested and SIGUSR1) and `sluice resume` leaves it alone.
+  std::set<std::string> running;
+  engine.AddEventListener([&](const Event& event) {
+    if (!event.step_name.empty() || event.status != "Executing") return;
+    if (!running.insert(event.execution_id).second) return;
+    std::error_code error;
+    std::filesystem::create_directories(ExecutionDirectory(state, event.execution_id), error);
+    std::ofstream(ExecutionDirectory(state, event.execution_id) / "engine.pid") << getpid() << "\n";
+  });
+  engine.AddFinishListener([&](const ExecutionRecord& record) {
+    running.erase(record.id);
+    std::error_code error;
+    std::filesystem::remove(ExecutionDirectory(state, record.id) / "engine.pid", error);
+    std::filesystem::remove(ExecutionDirectory(state, record.id) / "stop-requested", error);
+  });
+
   bool is_shutting_down = false;
   std::function<void()> watch_signals = [&] {
     loop.WatchReadable(signal_fd, [&] {
       signalfd_siginfo info{};
       bool is_asked_to_leave = false;
+      bool is_asked_to_stop = false;
       while (read(signal_fd, &info, sizeof info) == sizeof info) {
         if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) is_asked_to_leave = true;
+        if (info.ssi_signo == SIGUSR1) is_asked_to_stop = true;
+      }
+      if (is_asked_to_stop) {
+        const std::set<std::string> now_running = running;
+        for (const std::string& id : now_running) {
+          if (std::filesystem::exists(ExecutionDirectory(state, id) / "stop-requested")) {
+            (void)engine.Stop(id);
+          }
+        }
       }
       if (is_asked_to_leave && !is_shutting_down) {
         is_shutting_down = true;
@@ -197,6 +227,11 @@ int RunServe(const ServeOptions& options) {
   });
   loop.Run();
   (*server)->Join();
+  // What still runs continues at the next start; until then no engine runs it.
+  for (const std::string& id : running) {
+    std::error_code error;
+    std::filesystem::remove(ExecutionDirectory(state, id) / "engine.pid", error);
+  }
   close(signal_fd);
   return 0;
 }

@@ -499,6 +499,86 @@ class ApiTest(unittest.TestCase):
         self.assert_still_serving()
 
 
+class RestartTest(unittest.TestCase):
+    """A server of its own, stopped and started again on the same state directory."""
+
+    def setUp(self):
+        self.directory = tempfile.mkdtemp(prefix="sluice-api-restart-")
+        self.state = os.path.join(self.directory, "state")
+        os.makedirs(self.state)
+
+    def tearDown(self):
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def client_of(self, server):
+        return boto3.client(
+            "sagemaker", endpoint_url="http://" + server.address, region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=botocore.config.Config(retries={"max_attempts": 1}))
+
+    def wait(self, client, arn, statuses):
+        end = time.monotonic() + DEADLINE_SECONDS
+        while time.monotonic() < end:
+            status = client.describe_pipeline_execution(
+                PipelineExecutionArn=arn)["PipelineExecutionStatus"]
+            if status in statuses:
+                return status
+            time.sleep(0.1)
+        self.fail("execution %s did not reach %s" % (arn, statuses))
+
+    def wait_for_file(self, path):
+        end = time.monotonic() + DEADLINE_SECONDS
+        while time.monotonic() < end:
+            if os.path.exists(path) and read_text(path):
+                return
+            time.sleep(0.05)
+        self.fail("%s never appeared" % path)
+
+    def test_an_unfinished_execution_continues_at_the_next_start(self):
+        started = os.path.join(self.directory, "started")
+        gate = os.path.join(self.directory, "gate")
+        script = "echo x >> %s; while [ ! -f %s ]; do sleep 0.1; done" % (started, gate)
+        first = Server(self.state)
+        client = self.client_of(first)
+        client.create_pipeline(PipelineName="Waits", RoleArn=ROLE,
+                               PipelineDefinition=definition([shell_step("Wait", script)]))
+        arn = client.start_pipeline_execution(PipelineName="Waits")["PipelineExecutionArn"]
+        self.wait_for_file(started)
+        self.assertEqual(first.stop(), 0)
+        write_text(gate, "\n")
+        second = Server(self.state)
+        try:
+            client = self.client_of(second)
+            self.assertEqual(self.wait(client, arn, ("Succeeded", "Failed", "Stopped")),
+                             "Succeeded")
+            self.assertEqual(client.describe_pipeline(PipelineName="Waits")["PipelineName"],
+                             "Waits")
+        finally:
+            self.assertEqual(second.stop(), 0)
+
+    def test_sluice_stop_reaches_the_server_running_the_execution(self):
+        pid_file = os.path.join(self.directory, "job.pid")
+        server = Server(self.state)
+        try:
+            client = self.client_of(server)
+            client.create_pipeline(
+                PipelineName="Stoppable", RoleArn=ROLE,
+                PipelineDefinition=definition(
+                    [shell_step("Sleep", "echo $$ > %s; exec sleep 120" % pid_file)]))
+            arn = client.start_pipeline_execution(
+                PipelineName="Stoppable")["PipelineExecutionArn"]
+            self.wait_for_file(pid_file)
+            stopped = subprocess.run(
+                [SLUICE, "stop", arn.split("/")[-1], "--state-dir", self.state],
+                capture_output=True, text=True, timeout=DEADLINE_SECONDS)
+            self.assertEqual(stopped.returncode, 0, stopped.stderr)
+            self.assertIn("engine pid %d" % server.process.pid, stopped.stdout)
+            self.assertEqual(self.wait(client, arn, ("Stopped", "Failed", "Succeeded")),
+                             "Stopped")
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+
 if __name__ == "__main__":
     SLUICE = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)
