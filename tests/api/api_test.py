@@ -20,8 +20,17 @@ try:
     import boto3
     import botocore.config
     import botocore.exceptions
+    import botocore.session
 except ImportError:
     print("skipped: boto3 is not installed for " + sys.executable)
+    sys.exit(77)
+
+# Older botocore models lack operations and members the suite drives (ListPipelineVersions
+# came with SelectiveExecutionConfig); such a boto3 cannot run it.
+_operations = botocore.session.get_session().get_service_model("sagemaker").operation_names
+if "ListPipelineVersions" not in _operations:
+    print("skipped: boto3 %s for %s lacks ListPipelineVersions; a newer boto3 is needed"
+          % (boto3.__version__, sys.executable))
     sys.exit(77)
 
 SLUICE = None
