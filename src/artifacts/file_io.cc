@@ -45,7 +45,8 @@ Error SystemError(std::string where, std::string_view action, int error_number) 
                    std::string(action) + ": " + std::generic_category().message(error_number));
 }
 
-Result<AtomicFile> AtomicFile::Create(const std::filesystem::path& destination) {
+Result<AtomicFile> AtomicFile::Create(const std::filesystem::path& destination,
+                                      Durability durability) {
   const std::filesystem::path directory = destination.parent_path();
   std::string name_template = (directory / (std::string(kPartialFilePrefix) + "XXXXXX")).string();
   const int descriptor = ::mkostemp(name_template.data(), O_CLOEXEC);
@@ -54,19 +55,21 @@ Result<AtomicFile> AtomicFile::Create(const std::filesystem::path& destination) 
   }
   // mkostemp creates 0600; objects are data anyone on the host may read, like files S3 hands out.
   ::fchmod(descriptor, 0644);
-  return AtomicFile(destination, std::filesystem::path(name_template), descriptor);
+  return AtomicFile(destination, std::filesystem::path(name_template), descriptor, durability);
 }
 
 AtomicFile::AtomicFile(std::filesystem::path destination, std::filesystem::path temporary,
-                       int descriptor)
+                       int descriptor, Durability durability)
     : destination_(std::move(destination)),
       temporary_(std::move(temporary)),
-      descriptor_(descriptor) {}
+      descriptor_(descriptor),
+      durability_(durability) {}
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : destination_(std::move(other.destination_)),
       temporary_(std::move(other.temporary_)),
-      descriptor_(std::exchange(other.descriptor_, -1)) {}
+      descriptor_(std::exchange(other.descriptor_, -1)),
+      durability_(other.durability_) {}
 
 AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
   if (this != &other) {
@@ -74,6 +77,7 @@ AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
     destination_ = std::move(other.destination_);
     temporary_ = std::move(other.temporary_);
     descriptor_ = std::exchange(other.descriptor_, -1);
+    durability_ = other.durability_;
   }
   return *this;
 }
@@ -113,7 +117,8 @@ Result<void> AtomicFile::CopyFrom(const std::filesystem::path& source) {
 
 Result<void> AtomicFile::Commit() {
   const std::string where = destination_.string();
-  if (::fsync(descriptor_) != 0) {
+  const bool is_synced = durability_ == Durability::kMachineCrash;
+  if (is_synced && ::fsync(descriptor_) != 0) {
     const int error_number = errno;
     Discard();
     return SystemError(where, "cannot sync", error_number);
@@ -130,6 +135,7 @@ Result<void> AtomicFile::Commit() {
     ::unlink(temporary_.c_str());
     return SystemError(where, "cannot rename the finished file into place", error_number);
   }
+  if (!is_synced) return {};
   return SyncDirectory(destination_.parent_path());
 }
 

@@ -3,6 +3,7 @@
 // Everything here is stateless and safe to call from several threads at once.
 #pragma once
 
+#include "base/durability.h"
 #include "base/result.h"
 
 #include <filesystem>
@@ -26,7 +27,10 @@ Error SystemError(std::string where, std::string_view action, int error_number);
 // The destination's directory must exist. Not thread-safe; one writer per instance.
 class AtomicFile {
  public:
-  static Result<AtomicFile> Create(const std::filesystem::path& destination);
+  // With kProcessCrash, Commit() renames without syncing: the content is complete in the kernel's
+  // cache, which outlives any process, and the rename is still atomic.
+  static Result<AtomicFile> Create(const std::filesystem::path& destination,
+                                   Durability durability = Durability::kMachineCrash);
   AtomicFile(AtomicFile&& other) noexcept;
   AtomicFile& operator=(AtomicFile&& other) noexcept;
   AtomicFile(const AtomicFile&) = delete;
@@ -42,12 +46,14 @@ class AtomicFile {
   Result<void> Commit();
 
  private:
-  AtomicFile(std::filesystem::path destination, std::filesystem::path temporary, int descriptor);
+  AtomicFile(std::filesystem::path destination, std::filesystem::path temporary, int descriptor,
+             Durability durability);
   void Discard();
 
   std::filesystem::path destination_;
   std::filesystem::path temporary_;
   int descriptor_ = -1;
+  Durability durability_ = Durability::kMachineCrash;
 };
 
 Result<std::string> ReadWholeFile(const std::filesystem::path& file);

@@ -110,7 +110,8 @@ Error PrefixConflict(const ObjectLocation& location, std::string_view uri) {
                            ", so it cannot also be an object (a directory cannot also be a file)");
 }
 
-Result<AtomicFile> OpenObjectForWrite(const ObjectLocation& location, std::string_view uri) {
+Result<AtomicFile> OpenObjectForWrite(const ObjectLocation& location, std::string_view uri,
+                                      Durability durability) {
   if (auto ancestor = BlockingAncestor(location)) return AncestorConflict(location, uri, *ancestor);
   const std::filesystem::path path = location.Path();
   std::error_code error;
@@ -123,7 +124,7 @@ Result<AtomicFile> OpenObjectForWrite(const ObjectLocation& location, std::strin
     return SystemError(std::string(uri), "cannot create the directories above it", error.value());
   }
   if (IsDirectory(path)) return PrefixConflict(location, uri);
-  auto file = AtomicFile::Create(path);
+  auto file = AtomicFile::Create(path, durability);
   if (!file) return At(std::move(file).error(), uri);
   return file;
 }
@@ -164,7 +165,7 @@ Result<void> CheckDownloadPaths(const std::map<std::string, std::string>& uri_by
 }
 
 Result<void> CopyToLocalFile(const std::filesystem::path& source,
-                             const std::filesystem::path& destination) {
+                             const std::filesystem::path& destination, Durability durability) {
   std::error_code error;
   std::filesystem::create_directories(destination.parent_path(), error);
   if (error) {
@@ -174,7 +175,7 @@ Result<void> CopyToLocalFile(const std::filesystem::path& source,
   if (IsDirectory(destination)) {
     return Conflict(destination.string(), "expected to write a file here, found a directory");
   }
-  auto file = AtomicFile::Create(destination);
+  auto file = AtomicFile::Create(destination, durability);
   if (!file) return file.error();
   if (auto copied = file->CopyFrom(source); !copied) return copied.error();
   return file->Commit();
@@ -220,8 +221,9 @@ Result<std::vector<std::string>> MatchingKeys(const ObjectLocation& prefix, std:
 
 }  // namespace
 
-LocalArtifactStore::LocalArtifactStore(std::filesystem::path root, const Clock& clock)
-    : root_(std::move(root)), clock_(clock) {}
+LocalArtifactStore::LocalArtifactStore(std::filesystem::path root, const Clock& clock,
+                                       Durability durability)
+    : root_(std::move(root)), clock_(clock), durability_(durability) {}
 
 Result<void> LocalArtifactStore::Upload(const std::filesystem::path& local, std::string_view uri) {
   struct stat status;
@@ -257,7 +259,7 @@ Result<void> LocalArtifactStore::Upload(const std::filesystem::path& local, std:
     locations.push_back(std::move(*location));
   }
   for (size_t i = 0; i < uploads.size(); ++i) {
-    auto file = OpenObjectForWrite(locations[i], uploads[i].first);
+    auto file = OpenObjectForWrite(locations[i], uploads[i].first, durability_);
     if (!file) return file.error();
     if (auto copied = file->CopyFrom(uploads[i].second); !copied) return copied.error();
     if (auto committed = CommitObject(*file, locations[i], uploads[i].first); !committed) {
@@ -286,7 +288,8 @@ Result<void> LocalArtifactStore::Download(std::string_view uri,
   if (auto checked = CheckDownloadPaths(uri_by_path, uri); !checked) return checked;
   for (const std::string& key : *keys) {
     const std::filesystem::path destination = local / DownloadPath(prefix->key, key);
-    if (auto copied = CopyToLocalFile(prefix->base / key, destination); !copied) return copied;
+    if (auto copied = CopyToLocalFile(prefix->base / key, destination, durability_); !copied)
+      return copied;
   }
   return {};
 }
@@ -331,7 +334,7 @@ Result<std::string> LocalArtifactStore::ReadObject(std::string_view uri) {
 Result<void> LocalArtifactStore::WriteObject(std::string_view uri, std::string_view contents) {
   auto location = LocateUri(root_, uri, UriUse::kObject);
   if (!location) return location.error();
-  auto file = OpenObjectForWrite(*location, uri);
+  auto file = OpenObjectForWrite(*location, uri, durability_);
   if (!file) return file.error();
   if (auto written = file->Write(contents); !written) return At(std::move(written).error(), uri);
   return CommitObject(*file, *location, uri);

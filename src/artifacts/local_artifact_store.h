@@ -21,6 +21,7 @@
 
 #include "artifacts/artifact_store.h"
 #include "base/clock.h"
+#include "base/durability.h"
 
 #include <mutex>
 #include <string>
@@ -34,7 +35,8 @@ class LocalArtifactStore final : public ArtifactStore {
   // `root` is the state directory's objects/ folder; it and the bucket directories are created as
   // objects are written. `clock` must outlive the store: digests of files changed within the
   // last seconds are not cached, since a second change in the same timestamp tick would go unseen.
-  LocalArtifactStore(std::filesystem::path root, const Clock& clock);
+  LocalArtifactStore(std::filesystem::path root, const Clock& clock,
+                     Durability durability = Durability::kMachineCrash);
 
   Result<void> Upload(const std::filesystem::path& local, std::string_view uri) override;
   Result<void> Download(std::string_view uri, const std::filesystem::path& local) override;
@@ -61,6 +63,7 @@ class LocalArtifactStore final : public ArtifactStore {
 
   std::filesystem::path root_;
   const Clock& clock_;
+  Durability durability_;
   std::mutex digest_mutex_;
   std::unordered_map<std::string, CachedDigest> digests_;  // by file path; guarded by the mutex
 };

@@ -74,7 +74,12 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
     std::cerr << "sluice: " << made.error().ToString() << "\n";
     return 1;
   }
-  auto store = SqliteStore::Open(DatabasePath(state));
+  const std::optional<Durability> durability = DurabilityFromName(options.durability);
+  if (!durability) {
+    std::cerr << "sluice: --durability " << options.durability << ": expected process or machine\n";
+    return 2;
+  }
+  auto store = SqliteStore::Open(DatabasePath(state), *durability);
   if (!store) {
     std::cerr << "sluice: " << store.error().ToString() << "\n";
     return 1;
@@ -126,9 +131,10 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
 
   SystemClock clock;
-  LocalArtifactStore artifacts(ObjectsPath(state), clock);
+  LocalArtifactStore artifacts(ObjectsPath(state), clock, *durability);
   EventLoop loop;
-  LocalExecutor executor(loop, LocalExecutorOptions{.launcher_path = *launcher});
+  LocalExecutor executor(
+      loop, LocalExecutorOptions{.launcher_path = *launcher, .durability = *durability});
   Engine engine(loop, **store, artifacts, executor, *runtimes, clock, engine_options);
 
   const ProgressView::Mode mode = options.is_quiet             ? ProgressView::Mode::kQuiet

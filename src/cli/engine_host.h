@@ -24,6 +24,9 @@ class MetadataStore;
 struct HostOptions {
   std::string state_dir;
   std::string isolation = "bwrap";
+  // What the state, job records and objects survive (base/durability.h): "process" (any Sluice
+  // process killed at any moment) or "machine" (also a power loss, at an fsync per write).
+  std::string durability = "process";
   std::string runtimes_file;
   bool is_quiet = false;
   bool is_cache_disabled = false;  // --no-cache

@@ -67,6 +67,11 @@ int main(int argc, char** argv) {
     command->add_option("--runtimes", host.runtimes_file,
                         "Image runtime map (default: runtimes.json in the state directory)");
     command->add_flag("--quiet", host.is_quiet, "Print only the outcome");
+    command
+        ->add_option("--durability", host.durability,
+                     "process: state survives any Sluice process being killed (default); "
+                     "machine: also a power loss, syncing every write to disk")
+        ->check(CLI::IsMember({"process", "machine"}));
     add_state_dir(command);
   };
 

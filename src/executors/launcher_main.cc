@@ -1,7 +1,8 @@
 // sluice-run: the launcher every local job runs under (docs/adr/0004-job-launcher.md).
 //
 //   sluice-run --run-directory DIR --grace-period-ms N [--max-runtime-s N]
-//              [--working-directory DIR] [--log-file FILE] -- PROGRAM [ARGUMENT...]
+//              [--working-directory DIR] [--log-file FILE] [--durability process|machine]
+//              -- PROGRAM [ARGUMENT...]
 //
 // It starts PROGRAM with its own environment as the job (in the job's own session and process
 // group), waits for it, and writes how it ended to DIR/exit.json atomically. The launcher is
@@ -18,6 +19,7 @@
 // started while another launcher runs the job follows that launcher, passing on what it is asked,
 // until it ends. Exit status 0 when DIR/exit.json holds the job's end, 2 for a bad command line,
 // 1 when no record could be written (the reason is on standard error).
+#include "base/durability.h"
 #include "base/result.h"
 #include "base/text.h"
 #include "base/unique_fd.h"
@@ -64,6 +66,7 @@ struct Options {
   std::chrono::seconds max_runtime{0};
   std::filesystem::path working_directory;
   std::filesystem::path log_file;
+  Durability durability = Durability::kMachineCrash;
   std::vector<std::string> command;
 };
 
@@ -94,6 +97,13 @@ Result<Options> ParseOptions(int argc, char** argv) {
       options.working_directory = value;
     } else if (option == "--log-file") {
       options.log_file = value;
+    } else if (option == "--durability") {
+      const std::optional<Durability> durability = DurabilityFromName(value);
+      if (!durability) {
+        return InvalidArgument(std::string(option),
+                               "expected process or machine, got " + Quote(value));
+      }
+      options.durability = *durability;
     } else if (option == "--grace-period-ms" || option == "--max-runtime-s") {
       Result<int64_t> count = ParseCount(option, value);
       if (!count) return count.error();
@@ -310,7 +320,8 @@ int Launch(const Options& options) {
                           std::to_string((*earlier)->process_id) +
                           ") ended without recording how the job ended";
     record.started = record.ended = std::chrono::system_clock::now();
-    if (auto written = WriteExitRecord(options.run_directory, record); !written) {
+    if (auto written = WriteExitRecord(options.run_directory, record, options.durability);
+        !written) {
       return Fail(written.error());
     }
     return 0;
@@ -318,7 +329,8 @@ int Launch(const Options& options) {
   const std::optional<int64_t> start_time = ProcessStartTime(::getpid());
   if (auto written = WriteLauncherRecord(
           options.run_directory,
-          LauncherRecord{.process_id = ::getpid(), .process_start_time = start_time.value_or(0)});
+          LauncherRecord{.process_id = ::getpid(), .process_start_time = start_time.value_or(0)},
+          options.durability);
       !written) {
     return Fail(written.error());
   }
@@ -338,7 +350,7 @@ int Launch(const Options& options) {
     record.max_runtime = options.max_runtime;
     record.started = record.ended = std::chrono::system_clock::now();
   }
-  if (auto written = WriteExitRecord(options.run_directory, record); !written) {
+  if (auto written = WriteExitRecord(options.run_directory, record, options.durability); !written) {
     return Fail(written.error());
   }
   return 0;

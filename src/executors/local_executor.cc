@@ -112,6 +112,7 @@ Result<ChildProcess> StartLauncher(const std::filesystem::path& run_directory, c
     argv.insert(argv.end(), {"--working-directory", job.working_directory.string()});
   }
   if (!job.log_file.empty()) argv.insert(argv.end(), {"--log-file", job.log_file.string()});
+  argv.insert(argv.end(), {"--durability", std::string(DurabilityName(options.durability))});
   argv.push_back("--");
   argv.insert(argv.end(), job.argv.begin(), job.argv.end());
   // The launcher's own messages go to the job's log, where the user looks. It is started with

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "base/clock.h"
+#include "base/durability.h"
 #include "base/event_loop.h"
 #include "executors/bubblewrap.h"
 #include "executors/executor.h"
@@ -35,6 +36,8 @@ struct LocalExecutorOptions {
   // Between SIGTERM and SIGKILL, for Stop() and for max_runtime.
   std::chrono::steady_clock::duration stop_grace_period = std::chrono::seconds(10);
   std::filesystem::path bubblewrap_path = kDefaultBubblewrapPath;
+  // How the launchers' job records are written (base/durability.h).
+  Durability durability = Durability::kMachineCrash;
   // Stamps JobResult::started and ::ended of the jobs it launches (an adopted job's are the
   // times its launcher recorded); nullptr means the system clock.
   const Clock* clock = nullptr;

@@ -149,26 +149,30 @@ std::chrono::system_clock::time_point TimeOf(int64_t milliseconds) {
 }  // namespace
 
 Result<void> WriteFileAtomically(const std::filesystem::path& directory, const std::string& name,
-                                 const std::string& contents) {
+                                 const std::string& contents, Durability durability) {
   const std::filesystem::path file = directory / name;
   const std::filesystem::path temporary = directory / (name + ".partial");
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return FileError(temporary, "cannot create", errno);
   Result<void> written = WriteAll(fd, contents, temporary);
-  if (written && ::fsync(fd) != 0) written = FileError(temporary, "cannot fsync", errno);
+  const bool is_synced = durability == Durability::kMachineCrash;
+  if (written && is_synced && ::fsync(fd) != 0) {
+    written = FileError(temporary, "cannot fsync", errno);
+  }
   ::close(fd);
   if (!written) return written;
   if (::rename(temporary.c_str(), file.c_str()) != 0) {
     return FileError(file, "cannot rename into place", errno);
   }
   // The rename is durable only once the directory entry is.
+  if (!is_synced) return {};
   return SyncDirectory(directory);
 }
 
 Result<void> WriteLauncherRecord(const std::filesystem::path& run_directory,
-                                 const LauncherRecord& record) {
+                                 const LauncherRecord& record, Durability durability) {
   const Json json = {{"pid", record.process_id}, {"start_time", record.process_start_time}};
-  return WriteFileAtomically(run_directory, kLauncherFileName, json.dump() + "\n");
+  return WriteFileAtomically(run_directory, kLauncherFileName, json.dump() + "\n", durability);
 }
 
 Result<std::optional<LauncherRecord>> ReadLauncherRecord(
@@ -184,7 +188,8 @@ Result<std::optional<LauncherRecord>> ReadLauncherRecord(
   return std::optional<LauncherRecord>(record);
 }
 
-Result<void> WriteExitRecord(const std::filesystem::path& run_directory, const ExitRecord& record) {
+Result<void> WriteExitRecord(const std::filesystem::path& run_directory, const ExitRecord& record,
+                             Durability durability) {
   Json json = {
       {"exit_status", record.exit_status},
       {"signal", record.signal},
@@ -196,7 +201,7 @@ Result<void> WriteExitRecord(const std::filesystem::path& run_directory, const E
       {"ended_ms", MillisecondsOf(record.ended)},
   };
   if (record.launch_error) json["launch_error"] = *record.launch_error;
-  return WriteFileAtomically(run_directory, kExitFileName, json.dump() + "\n");
+  return WriteFileAtomically(run_directory, kExitFileName, json.dump() + "\n", durability);
 }
 
 Result<std::optional<ExitRecord>> ReadExitRecord(const std::filesystem::path& run_directory) {

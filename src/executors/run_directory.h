@@ -9,6 +9,7 @@
 // Plain functions over files; each is thread-safe as far as the file system is.
 #pragma once
 
+#include "base/durability.h"
 #include "base/result.h"
 
 #include <chrono>
@@ -54,17 +55,21 @@ struct ExitRecord {
 
 // Writes `contents` to `directory`/`name` so that it appears whole or not at all, and durably:
 // a temporary file is written and fsynced, renamed over `name`, and the directory fsynced.
+// With kProcessCrash the file is renamed into place without syncing (see base/durability.h).
 Result<void> WriteFileAtomically(const std::filesystem::path& directory, const std::string& name,
-                                 const std::string& contents);
+                                 const std::string& contents,
+                                 Durability durability = Durability::kMachineCrash);
 
 Result<void> WriteLauncherRecord(const std::filesystem::path& run_directory,
-                                 const LauncherRecord& record);
+                                 const LauncherRecord& record,
+                                 Durability durability = Durability::kMachineCrash);
 // Nothing when the run directory holds no launcher record; an error when it holds one that
 // cannot be read.
 Result<std::optional<LauncherRecord>> ReadLauncherRecord(
     const std::filesystem::path& run_directory);
 
-Result<void> WriteExitRecord(const std::filesystem::path& run_directory, const ExitRecord& record);
+Result<void> WriteExitRecord(const std::filesystem::path& run_directory, const ExitRecord& record,
+                             Durability durability = Durability::kMachineCrash);
 Result<std::optional<ExitRecord>> ReadExitRecord(const std::filesystem::path& run_directory);
 
 // When the process `pid` started, in clock ticks since boot (field 22 of /proc/<pid>/stat);

@@ -86,7 +86,8 @@ SqliteStore::SqliteStore(sqlite3* database, std::filesystem::path file)
 
 SqliteStore::~SqliteStore() { sqlite3_close(database_); }
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& file) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& file,
+                                                       Durability durability) {
   sqlite3* database = nullptr;
   const int status =
       sqlite3_open_v2(file.c_str(), &database,
@@ -98,8 +99,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(database, file));
   sqlite3_busy_timeout(database, 5000);
-  for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+  const char* synchronous = durability == Durability::kMachineCrash ? "PRAGMA synchronous=FULL"
+                                                                    : "PRAGMA synchronous=NORMAL";
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", synchronous, "PRAGMA foreign_keys=ON"}) {
     if (auto done = store->Execute(pragma); !done) return done.error();
   }
   Statement version(database, "PRAGMA user_version");

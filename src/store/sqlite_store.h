@@ -3,6 +3,7 @@
 // engine is the only writer, and readers are short.
 #pragma once
 
+#include "base/durability.h"
 #include "store/metadata_store.h"
 
 #include <filesystem>
@@ -15,8 +16,11 @@ namespace sluice {
 
 class SqliteStore : public MetadataStore {
  public:
-  // Opens or creates the database and brings its schema up to date.
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::filesystem::path& file);
+  // Opens or creates the database and brings its schema up to date. kProcessCrash commits
+  // without waiting for the disk (WAL with synchronous=NORMAL); kMachineCrash syncs every commit
+  // (synchronous=FULL).
+  static Result<std::unique_ptr<SqliteStore>> Open(
+      const std::filesystem::path& file, Durability durability = Durability::kMachineCrash);
   ~SqliteStore() override;
 
   Result<void> Apply(Transition& transition) override;
