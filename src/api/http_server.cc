@@ -74,7 +74,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
       : stream_(std::move(socket)), server_(std::move(server)) {}
-  ~Session() { server_->Forget(this); }
+  ~Session() { Forget(); }
 
   void Begin() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
@@ -186,6 +186,14 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.socket().close(ignored);
+    // A closed connection no longer holds up shutdown, even while the handler still keeps its
+    // reply.
+    Forget();
+  }
+
+  void Forget() {
+    if (is_forgotten_.exchange(true)) return;
+    server_->Forget(this);
   }
 
   beast::tcp_stream stream_;
@@ -196,6 +204,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool is_busy_ = false;  // a request is being answered
   bool is_closing_ = false;
   bool is_draining_ = false;
+  std::atomic<bool> is_forgotten_ = false;
 };
 
 }  // namespace
