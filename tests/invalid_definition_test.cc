@@ -55,9 +55,13 @@ const Value* Resolve(const Value& document, const std::string& pointer) {
   size_t start = 1;
   while (current != nullptr && start <= pointer.size()) {
     const size_t end = std::min(pointer.find('/', start), pointer.size());
-    std::string token = pointer.substr(start, end - start);
-    for (size_t at = 0; (at = token.find('~', at)) != std::string::npos; ++at) {
-      token.replace(at, 2, token.compare(at, 2, "~1") == 0 ? "/" : "~");
+    std::string token;  // unescaped: "~1" is "/", "~0" is "~"
+    for (size_t k = start; k < end; ++k) {
+      if (pointer[k] == '~' && k + 1 < end) {
+        token += pointer[++k] == '1' ? '/' : '~';
+      } else {
+        token += pointer[k];
+      }
     }
     if (current->is_map()) {
       current = current->Find(token);

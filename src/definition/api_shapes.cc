@@ -104,8 +104,13 @@ const ShapeIndex& Index() {
 }  // namespace
 
 const ApiMember* ApiShape::FindMember(std::string_view member) const {
+  // Every member of every step's Arguments is looked up. Shapes are small, and names mostly
+  // differ in length or first letter, so a scan that tests those first beats hashing.
   for (const ApiMember& candidate : members) {
-    if (candidate.name == member) return &candidate;
+    if (candidate.name.size() == member.size() &&
+        (member.empty() || candidate.name[0] == member[0]) && candidate.name == member) {
+      return &candidate;
+    }
   }
   return nullptr;
 }

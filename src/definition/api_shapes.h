@@ -4,6 +4,7 @@
 // thread-safe after the first call.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 

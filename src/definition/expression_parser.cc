@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <utility>
 
 namespace sluice {
 namespace {
@@ -17,52 +18,67 @@ const std::vector<std::string_view> kFunctions = {"Get", "Std:Join", "Std:JsonGe
 
 class Parser {
  public:
-  explicit Parser(Errors& errors) : errors_(errors) {}
+  Parser(Errors& errors, std::vector<std::shared_ptr<const Expression>>* found)
+      : errors_(errors), found_(found) {}
 
-  Value Walk(const Value& raw, const std::string& pointer) {
-    switch (raw.kind()) {
-      case Value::Kind::kList: {
-        Value::List items;
-        items.reserve(raw.as_list().size());
-        for (size_t i = 0; i < raw.as_list().size(); ++i) {
-          items.push_back(Walk(raw.as_list()[i], PointerAppend(pointer, i)));
-        }
-        return Value(std::move(items));
+  // `pointer` is the JSON Pointer of `value`. It is extended and cut back while walking, so
+  // that no pointer string is built for the many values that need none; and `value` is reshaped
+  // in place, expressions replacing the objects they are written as.
+  void Walk(Value& value, std::string& pointer) {
+    const size_t length = pointer.size();
+    if (value.is_list()) {
+      Value::List& items = value.as_list();
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (!IsContainer(items[i])) continue;
+        pointer += '/';
+        pointer += std::to_string(i);
+        Walk(items[i], pointer);
+        pointer.resize(length);
       }
-      case Value::Kind::kMap: {
-        const Value::Map& map = raw.as_map();
-        if (map.size() == 1) {
-          const std::string& key = map[0].key;
-          if (key == "Get" || key == "Std:Join" || key == "Std:JsonGet") {
-            auto expression = ParseFunction(key, map[0].value, pointer);
-            if (expression) return Value(std::move(expression));
-            return raw;
-          }
-          if (key.rfind("Std:", 0) == 0) {
-            Fail(pointer, "unknown function " + Quote(key) +
-                              " (expected one of Get, Std:Join, "
-                              "Std:JsonGet" +
-                              DidYouMean(key, kFunctions) + ")");
-            return raw;
-          }
-        }
-        Value::Map members;
-        members.reserve(map.size());
-        for (const Member& member : map) {
-          members.push_back(
-              Member{member.key, Walk(member.value, PointerAppend(pointer, member.key))});
-        }
-        return Value(std::move(members));
-      }
-      case Value::Kind::kNull:
-      case Value::Kind::kBoolean:
-      case Value::Kind::kInteger:
-      case Value::Kind::kFloat:
-      case Value::Kind::kString:
-      case Value::Kind::kExpression:
-        return raw;
+      return;
     }
-    return raw;
+    if (!value.is_map()) return;
+    Value::Map& map = value.as_map();
+    if (map.size() == 1) {
+      const std::string& key = map[0].key;
+      if (key == "Get" || key == "Std:Join" || key == "Std:JsonGet") {
+        if (auto expression = ParseFunction(key, map[0].value, pointer)) {
+          if (found_ != nullptr) found_->push_back(expression);
+          value = Value(std::move(expression));
+        }
+        return;
+      }
+      if (key.rfind("Std:", 0) == 0) {
+        Fail(pointer, "unknown function " + Quote(key) + " (expected one of Get, Std:Join, " +
+                          "Std:JsonGet" + DidYouMean(key, kFunctions) + ")");
+        return;
+      }
+    }
+    for (Member& member : map) {
+      if (!IsContainer(member.value)) continue;
+      pointer += '/';
+      if (std::none_of(member.key.begin(), member.key.end(),
+                       [](char c) { return c == '~' || c == '/'; })) {
+        pointer += member.key;
+      } else {
+        pointer += PointerToken(member.key);
+      }
+      Walk(member.value, pointer);
+      pointer.resize(length);
+    }
+  }
+
+  // Only objects and lists can hold expressions (or be one); the rest is left as it is.
+  static bool IsContainer(const Value& value) { return value.is_map() || value.is_list(); }
+
+  // A copy of `raw` walked at `pointer`, for the values inside a function's body.
+  // Expressions nested in a function are not outermost: they are not added to `found_`.
+  Value WalkCopy(const Value& raw, std::string pointer) {
+    Value value = raw;
+    auto* found = std::exchange(found_, nullptr);
+    Walk(value, pointer);
+    found_ = found;
+    return value;
   }
 
  private:
@@ -72,19 +88,22 @@ class Parser {
 
   std::shared_ptr<const Expression> ParseFunction(const std::string& key, const Value& body,
                                                   const std::string& pointer) {
-    const std::string body_pointer = PointerAppend(pointer, key);
     if (key == "Get") {
-      auto reference = ParseReference(body, body_pointer);
+      auto reference = ParseReference(body, pointer, key);
       if (!reference) return nullptr;
       return std::make_shared<const Expression>(std::move(*reference), pointer);
     }
+    const std::string body_pointer = PointerAppend(pointer, key);
     if (key == "Std:Join") return ParseJoin(body, body_pointer, pointer);
     return ParseJsonGet(body, body_pointer, pointer);
   }
 
-  std::optional<Reference> ParseReference(const Value& body, const std::string& pointer) {
+  // `body` is the string at `parent`/`key`; that pointer is only built for an error.
+  std::optional<Reference> ParseReference(const Value& body, const std::string& parent,
+                                          std::string_view key) {
+    const auto pointer = [&] { return PointerAppend(parent, key); };
     if (!body.is_string()) {
-      Fail(pointer,
+      Fail(pointer(),
            "Get expects a string such as \"Parameters.Name\" or \"Steps.Name.Property\", "
            "got " +
                body.Describe());
@@ -92,15 +111,15 @@ class Parser {
     }
     const std::string& text = body.as_string();
     const size_t dot = text.find('.');
-    const std::string root = text.substr(0, dot);
+    const std::string_view root = std::string_view(text).substr(0, dot);
     if (dot == std::string::npos || dot + 1 >= text.size()) {
-      Fail(pointer, "reference " + Quote(text) +
-                        " has no name after its root (expected "
-                        "Parameters.<name>, Execution.<variable>, Steps.<step>.<property> or "
-                        "PipelineExperimentConfig.<field>)");
+      Fail(pointer(), "reference " + Quote(text) +
+                          " has no name after its root (expected "
+                          "Parameters.<name>, Execution.<variable>, Steps.<step>.<property> or "
+                          "PipelineExperimentConfig.<field>)");
       return std::nullopt;
     }
-    const std::string rest = text.substr(dot + 1);
+    const std::string_view rest = std::string_view(text).substr(dot + 1);
     Reference reference;
     reference.text = text;
     if (root == "Parameters") {
@@ -113,8 +132,8 @@ class Parser {
       reference.name = rest;
       const auto& names = ExecutionVariableNames();
       if (std::find(names.begin(), names.end(), rest) == names.end()) {
-        Fail(pointer, "unknown execution variable " + Quote(rest) + " (expected one of " +
-                          JoinNames(names) + DidYouMean(rest, names) + ")");
+        Fail(pointer(), "unknown execution variable " + Quote(rest) + " (expected one of " +
+                            JoinNames(names) + DidYouMean(rest, names) + ")");
         return std::nullopt;
       }
       return reference;
@@ -123,9 +142,9 @@ class Parser {
       reference.root = Reference::Root::kPipelineExperimentConfig;
       reference.name = rest;
       if (rest != "ExperimentName" && rest != "TrialName") {
-        Fail(pointer, "unknown PipelineExperimentConfig field " + Quote(rest) +
-                          " (expected ExperimentName or TrialName" +
-                          DidYouMean(rest, kExperimentConfigFields) + ")");
+        Fail(pointer(), "unknown PipelineExperimentConfig field " + Quote(rest) +
+                            " (expected ExperimentName or TrialName" +
+                            DidYouMean(rest, kExperimentConfigFields) + ")");
         return std::nullopt;
       }
       return reference;
@@ -133,25 +152,26 @@ class Parser {
     if (root == "Steps") {
       reference.root = Reference::Root::kStep;
       // Step names cannot contain "." or "[", so the name ends at the first of them.
-      const size_t end = rest.find_first_of(".[");
+      const size_t end =
+          std::find_if(rest.begin(), rest.end(), [](char c) { return c == '.' || c == '['; }) -
+          rest.begin();
       reference.name = rest.substr(0, end);
-      if (end == std::string::npos || end + 1 >= rest.size()) {
-        Fail(pointer, "reference " + Quote(text) + " names step " + Quote(reference.name) +
-                          " but no property of it (expected Steps.<step>.<property>)");
+      if (end + 1 >= rest.size()) {
+        Fail(pointer(), "reference " + Quote(text) + " names step " + Quote(reference.name) +
+                            " but no property of it (expected Steps.<step>.<property>)");
         return std::nullopt;
       }
-      const std::string path_text = rest.substr(rest[end] == '.' ? end + 1 : end);
-      Result<PropertyPath> path = ParsePropertyPath(path_text);
+      Result<PropertyPath> path = ParsePropertyPath(rest.substr(rest[end] == '.' ? end + 1 : end));
       if (!path) {
-        Fail(pointer, "in reference " + Quote(text) + ": " + path.error().message);
+        Fail(pointer(), "in reference " + Quote(text) + ": " + path.error().message);
         return std::nullopt;
       }
       reference.path = std::move(*path);
       return reference;
     }
-    Fail(pointer, "unknown reference root " + Quote(root) + " in " + Quote(text) +
-                      " (expected Parameters, Execution, Steps or PipelineExperimentConfig" +
-                      DidYouMean(root, kRoots) + ")");
+    Fail(pointer(), "unknown reference root " + Quote(root) + " in " + Quote(text) +
+                        " (expected Parameters, Execution, Steps or PipelineExperimentConfig" +
+                        DidYouMean(root, kRoots) + ")");
     return std::nullopt;
   }
 
@@ -166,7 +186,7 @@ class Parser {
     JoinExpression join;
     join.on = Value("");
     if (const Value* on = body.Find("On"); on != nullptr && !on->is_null()) {
-      join.on = Walk(*on, PointerAppend(pointer, "On"));
+      join.on = WalkCopy(*on, PointerAppend(pointer, "On"));
       if (!join.on.is_string() && !join.on.is_expression()) {
         Fail(PointerAppend(pointer, "On"), "expected a string separator, got " + on->Describe());
         ok = false;
@@ -181,7 +201,7 @@ class Parser {
     }
     const std::string values_pointer = PointerAppend(pointer, "Values");
     for (size_t i = 0; i < values->as_list().size(); ++i) {
-      join.values.push_back(Walk(values->as_list()[i], PointerAppend(values_pointer, i)));
+      join.values.push_back(WalkCopy(values->as_list()[i], PointerAppend(values_pointer, i)));
     }
     if (!ok) return nullptr;
     return std::make_shared<const Expression>(std::move(join), expression_pointer);
@@ -212,7 +232,7 @@ class Parser {
                                property_file->Describe());
         return nullptr;
       }
-      auto reference = ParseReference(*get, PointerAppend(file_pointer, "Get"));
+      auto reference = ParseReference(*get, file_pointer, "Get");
       if (!reference) return nullptr;
       if (reference->root != Reference::Root::kStep || reference->path.size() != 2 ||
           reference->path[0].kind != PathSegment::Kind::kMember ||
@@ -225,7 +245,7 @@ class Parser {
       }
       json_get.property_file = std::move(*reference);
     } else {
-      json_get.s3_uri = Walk(*s3_uri, PointerAppend(pointer, "S3Uri"));
+      json_get.s3_uri = WalkCopy(*s3_uri, PointerAppend(pointer, "S3Uri"));
       if (!json_get.s3_uri->is_string() && !json_get.s3_uri->is_expression()) {
         Fail(PointerAppend(pointer, "S3Uri"),
              "expected an S3 URI string or a pipeline variable, "
@@ -271,6 +291,7 @@ class Parser {
   }
 
   Errors& errors_;
+  std::vector<std::shared_ptr<const Expression>>* found_;
 };
 
 }  // namespace
@@ -282,8 +303,11 @@ const std::vector<std::string_view>& ExecutionVariableNames() {
   return names;
 }
 
-Value ParseExpressions(const Value& raw, const std::string& pointer, Errors& errors) {
-  return Parser(errors).Walk(raw, pointer);
+Value ParseExpressions(Value raw, const std::string& pointer, Errors& errors,
+                       std::vector<std::shared_ptr<const Expression>>* found) {
+  std::string buffer = pointer;
+  Parser(errors, found).Walk(raw, buffer);
+  return raw;
 }
 
 }  // namespace sluice

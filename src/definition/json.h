@@ -12,9 +12,14 @@
 
 namespace sluice {
 
+// What to do with an object member whose value is null. SageMaker treats such members as
+// absent, so the definition parser has them left out as they are read.
+enum class NullMembers { kKeep, kLeaveOut };
+
 // Parses JSON text into plain data (no expression recognition). `where` names the source
 // (a file name) in errors: "pipeline.json:3:14: ...".
-Result<Value> ParseJson(std::string_view text, std::string_view where = "");
+Result<Value> ParseJson(std::string_view text, std::string_view where = "",
+                        NullMembers null_members = NullMembers::kKeep);
 
 // Compact JSON when indent < 0, else pretty-printed with `indent` spaces.
 std::string WriteJson(const Value& value, int indent = -1);

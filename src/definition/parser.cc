@@ -65,6 +65,7 @@ std::optional<std::string> NameProblem(std::string_view what, std::string_view n
   return std::nullopt;
 }
 
+// SageMaker treats null-valued members as absent; the parser reads a document without them.
 void StripNullMembers(Value& value) {
   if (value.is_list()) {
     for (Value& item : value.as_list()) StripNullMembers(item);
@@ -118,14 +119,14 @@ class DefinitionParser {
  public:
   explicit DefinitionParser(Errors& warnings) : warnings_(warnings) {}
 
+  // `document` has no null-valued members left (see StripNullMembers).
   Result<PipelineDefinition, Errors> Parse(Value document) {
-    StripNullMembers(document);
     if (!document.is_map()) {
       Fail("", "expected the definition to be a JSON object, got " + document.Describe());
       return errors_;
     }
     ParseVersion(document);
-    for (const Member& member : document.as_map()) {
+    for (Member& member : document.as_map()) {
       const std::string pointer = PointerAppend("", member.key);
       if (member.key == "Parameters") {
         ParseParameters(member.value, pointer);
@@ -291,7 +292,9 @@ class DefinitionParser {
 
   // ---- Steps ----
 
-  void ParseTopLevelSteps(const Value& raw, const std::string& pointer) {
+  // Steps are read from the document, which the parser owns: their Arguments, the bulk of a
+  // definition, are moved into the parsed steps rather than copied.
+  void ParseTopLevelSteps(Value& raw, const std::string& pointer) {
     if (!raw.is_list()) {
       Fail(pointer, "expected a list of steps, got " + raw.Describe());
       return;
@@ -303,7 +306,7 @@ class DefinitionParser {
     }
   }
 
-  std::optional<size_t> ParseStep(const Value& raw, const std::string& pointer,
+  std::optional<size_t> ParseStep(Value& raw, const std::string& pointer,
                                   std::optional<size_t> parent, bool is_else_branch) {
     if (!raw.is_map()) {
       Fail(pointer, "expected a step object with Name, Type and Arguments, got " + raw.Describe());
@@ -315,16 +318,19 @@ class DefinitionParser {
     step.is_in_else_branch = is_else_branch;
     if (!ParseStepName(raw, pointer, step) || !ParseStepType(raw, pointer, step))
       return std::nullopt;
+    // Before the members are moved out of `raw` below.
+    CheckTypeSpecificKeys(raw, pointer, step);
 
     const size_t index = definition_.steps.size();
     definition_.steps.push_back(StepSpec{});
     definition_.step_index.emplace(step.name, index);
     const StepTypeInfo& info = InfoOf(step.type);
-    std::vector<std::pair<std::string, const Value*>> branches;
+    std::vector<std::pair<std::string, Value*>> branches;
+    std::vector<std::shared_ptr<const Expression>> argument_expressions, field_expressions;
 
-    for (const Member& member : raw.as_map()) {
+    for (Member& member : raw.as_map()) {
       const std::string where = PointerAppend(pointer, member.key);
-      const Value& value = member.value;
+      Value& value = member.value;
       if (member.key == "Arguments") {
         step.fields.push_back(Member{member.key, Value()});
         if (!value.is_map()) {
@@ -334,7 +340,8 @@ class DefinitionParser {
         if (step.type == StepType::kCondition) {
           step.arguments = ParseConditionArguments(value, where, step, branches);
         } else {
-          step.arguments = ParseExpressions(value, where, errors_);
+          step.arguments =
+              ParseExpressions(std::move(value), where, errors_, &argument_expressions);
         }
         continue;
       }
@@ -342,7 +349,8 @@ class DefinitionParser {
         step.fields.push_back(member);
         continue;
       }
-      Value parsed = ParseExpressions(value, where, errors_);
+      Value parsed = ParseExpressions(std::move(value), where, errors_,
+                                      member.key == "DependsOn" ? nullptr : &field_expressions);
       if (member.key == "DependsOn") {
         ParseDependsOn(parsed, where, step);
       } else if (member.key == "DisplayName" || member.key == "Description") {
@@ -382,7 +390,14 @@ class DefinitionParser {
                         " has no \"Arguments\" (expected an object, "
                         "which may be empty)");
     }
-    CheckTypeSpecificKeys(raw, pointer, step);
+    step.expressions = std::move(argument_expressions);
+    step.expressions.insert(step.expressions.end(), field_expressions.begin(),
+                            field_expressions.end());
+    for (const Condition& condition : step.conditions) {
+      ForEachOperand(condition, [&](const Value& operand) {
+        if (operand.is_expression()) step.expressions.push_back(operand.expression_pointer());
+      });
+    }
     definition_.steps[index] = std::move(step);
     for (const auto& [key, list] : branches) {
       ParseBranch(*list, PointerAppend(PointerAppend(pointer, "Arguments"), key), index,
@@ -429,10 +444,10 @@ class DefinitionParser {
     return true;
   }
 
-  Value ParseConditionArguments(const Value& raw, const std::string& pointer, StepSpec& step,
-                                std::vector<std::pair<std::string, const Value*>>& branches) {
+  Value ParseConditionArguments(Value& raw, const std::string& pointer, StepSpec& step,
+                                std::vector<std::pair<std::string, Value*>>& branches) {
     Value::Map kept;
-    for (const Member& member : raw.as_map()) {
+    for (Member& member : raw.as_map()) {
       const std::string where = PointerAppend(pointer, member.key);
       if (member.key == "Conditions") {
         kept.push_back(Member{member.key, Value()});
@@ -466,7 +481,7 @@ class DefinitionParser {
     return Value(std::move(kept));
   }
 
-  void ParseBranch(const Value& list, const std::string& pointer, size_t condition_index,
+  void ParseBranch(Value& list, const std::string& pointer, size_t condition_index,
                    bool is_else_branch) {
     for (size_t i = 0; i < list.as_list().size(); ++i) {
       auto child =
@@ -736,15 +751,18 @@ class DefinitionParser {
 }  // namespace
 
 Result<PipelineDefinition, Errors> ParseDefinition(std::string_view text, Errors* warnings) {
-  Result<Value> document = ParseJson(text);
+  Result<Value> document = ParseJson(text, "", NullMembers::kLeaveOut);
   if (!document) return Errors{document.error()};
-  return ParseDefinitionDocument(*document, warnings);
+  Errors ignored;
+  return DefinitionParser(warnings != nullptr ? *warnings : ignored).Parse(std::move(*document));
 }
 
 Result<PipelineDefinition, Errors> ParseDefinitionDocument(const Value& document,
                                                            Errors* warnings) {
   Errors ignored;
-  return DefinitionParser(warnings != nullptr ? *warnings : ignored).Parse(document);
+  Value stripped = document;
+  StripNullMembers(stripped);
+  return DefinitionParser(warnings != nullptr ? *warnings : ignored).Parse(std::move(stripped));
 }
 
 }  // namespace sluice

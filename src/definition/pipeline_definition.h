@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,7 +88,11 @@ struct StepSpec {
   Value::Map fields;
 
   std::vector<Condition> conditions;  // Condition steps
-  std::vector<size_t> if_steps;       // indices into PipelineDefinition::steps
+  // Every expression of the step outside DependsOn, outermost ones only, in the order the
+  // validator reports them: Arguments, the other fields, then Conditions. Filled by the parser,
+  // so that the validator and the DAG find references without walking the Arguments again.
+  std::vector<std::shared_ptr<const Expression>> expressions;
+  std::vector<size_t> if_steps;  // indices into PipelineDefinition::steps
   std::vector<size_t> else_steps;
   std::optional<size_t> parent;  // the Condition step whose branch holds this step
   bool is_in_else_branch = false;

@@ -95,11 +95,17 @@ std::string FormatPropertyPath(const PropertyPath& path) {
         if (!text.empty()) text += '.';
         text += segment.name;
         break;
+      // Appended piece by piece: GCC 12 at -O3 mistakes "[" + ... + "]" for an overlapping
+      // copy (-Wrestrict), which -Werror turns into an error.
       case PathSegment::Kind::kIndex:
-        text += "[" + std::to_string(segment.index) + "]";
+        text += '[';
+        text += std::to_string(segment.index);
+        text += ']';
         break;
       case PathSegment::Kind::kKey:
-        text += "['" + segment.name + "']";
+        text += "['";
+        text += segment.name;
+        text += "']";
         break;
     }
   }

@@ -34,62 +34,91 @@ std::string Expected(const ApiType& type) {
   return described + " or a pipeline variable";
 }
 
-void CheckValue(const Value& value, const ApiType& type, const std::string& pointer, Errors& errors,
+// Where the checker is below the Arguments, as member names and list indices; it becomes a JSON
+// Pointer only when there is a problem to report, which is rare, while every member is visited.
+class Location {
+ public:
+  explicit Location(const std::string& arguments) : arguments_(arguments) {}
+  void Enter(std::string_view key) { parts_.push_back(Part{key, 0}); }
+  void Enter(size_t index) { parts_.push_back(Part{{}, index}); }
+  void Leave() { parts_.pop_back(); }
+  std::string Pointer() const {
+    std::string pointer = arguments_;
+    for (const Part& part : parts_) {
+      pointer = part.key.data() != nullptr ? PointerAppend(pointer, part.key)
+                                           : PointerAppend(pointer, part.index);
+    }
+    return pointer;
+  }
+
+ private:
+  struct Part {
+    std::string_view key;  // null data for a list index
+    size_t index;
+  };
+  const std::string& arguments_;
+  std::vector<Part> parts_;
+};
+
+void CheckValue(const Value& value, const ApiType& type, Location& at, Errors& errors,
                 Errors& warnings);
 
-void CheckStructure(const Value& value, const ApiShape& shape, const std::string& pointer,
-                    Errors& errors, Errors& warnings) {
+void CheckStructure(const Value& value, const ApiShape& shape, Location& at, Errors& errors,
+                    Errors& warnings) {
   for (const Member& member : value.as_map()) {
-    const std::string at = PointerAppend(pointer, member.key);
+    at.Enter(member.key);
     const ApiMember* known = shape.FindMember(member.key);
     if (known == nullptr) {
-      warnings.push_back(InvalidArgument(at, "unknown member " + Quote(member.key) + " of " +
-                                                 std::string(shape.name) +
-                                                 DidYouMean(member.key, shape.MemberNames())));
-      continue;
+      warnings.push_back(InvalidArgument(
+          at.Pointer(), "unknown member " + Quote(member.key) + " of " + std::string(shape.name) +
+                            DidYouMean(member.key, shape.MemberNames())));
+    } else {
+      CheckValue(member.value, known->type, at, errors, warnings);
     }
-    CheckValue(member.value, known->type, at, errors, warnings);
+    at.Leave();
   }
 }
 
-void CheckValue(const Value& value, const ApiType& type, const std::string& pointer, Errors& errors,
+void CheckValue(const Value& value, const ApiType& type, Location& at, Errors& errors,
                 Errors& warnings) {
   if (value.is_expression()) return;
   if (type.kind == ApiType::Kind::kString && type.enum_values.empty() && !value.is_string()) {
     // SageMaker's SDKs and templates put numbers and lists into string members (hyperparameter
     // values above all); they reach the job as their JSON text.
-    warnings.push_back(InvalidArgument(pointer, "expected a string, got " + value.Describe() +
-                                                    "; it will be passed as its JSON text"));
+    warnings.push_back(InvalidArgument(at.Pointer(), "expected a string, got " + value.Describe() +
+                                                         "; it will be passed as its JSON text"));
     return;
   }
   if (!Matches(value, type)) {
     errors.push_back(
-        InvalidArgument(pointer, "expected " + Expected(type) + ", got " + value.Describe()));
+        InvalidArgument(at.Pointer(), "expected " + Expected(type) + ", got " + value.Describe()));
     return;
   }
   if (!type.enum_values.empty() && value.is_string() &&
       std::find(type.enum_values.begin(), type.enum_values.end(), value.as_string()) ==
           type.enum_values.end()) {
-    errors.push_back(InvalidArgument(pointer, "expected " + DescribeApiType(type) + ", got " +
-                                                  value.Describe() +
-                                                  DidYouMean(value.as_string(), type.enum_values)));
+    errors.push_back(InvalidArgument(
+        at.Pointer(), "expected " + DescribeApiType(type) + ", got " + value.Describe() +
+                          DidYouMean(value.as_string(), type.enum_values)));
     return;
   }
   if (type.shape == nullptr) return;
   switch (type.kind) {
     case ApiType::Kind::kStructure:
-      CheckStructure(value, *type.shape, pointer, errors, warnings);
+      CheckStructure(value, *type.shape, at, errors, warnings);
       return;
     case ApiType::Kind::kList:
       for (size_t i = 0; i < value.as_list().size(); ++i) {
-        CheckValue(value.as_list()[i], type.shape->element, PointerAppend(pointer, i), errors,
-                   warnings);
+        at.Enter(i);
+        CheckValue(value.as_list()[i], type.shape->element, at, errors, warnings);
+        at.Leave();
       }
       return;
     case ApiType::Kind::kMap:
       for (const Member& member : value.as_map()) {
-        CheckValue(member.value, type.shape->element, PointerAppend(pointer, member.key), errors,
-                   warnings);
+        at.Enter(member.key);
+        CheckValue(member.value, type.shape->element, at, errors, warnings);
+        at.Leave();
       }
       return;
     case ApiType::Kind::kString:
@@ -123,48 +152,50 @@ std::string KindDescription(const ApiType& type) {
   return "a value";
 }
 
-// Walks `path` from `type`; nullopt when every segment exists.
-std::optional<std::string> WalkPath(ApiType type, const PropertyPath& path, size_t start) {
-  PropertyPath walked(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(start));
-  for (size_t i = start; i < path.size(); ++i) {
+// Walks `path` from `root`; nullopt when every segment exists.
+std::optional<std::string> WalkPath(const ApiType& root, const PropertyPath& path) {
+  const ApiType* type = &root;
+  for (size_t i = 0; i < path.size(); ++i) {
     const PathSegment& segment = path[i];
-    const std::string so_far = walked.empty() ? "" : FormatPropertyPath(walked);
-    const bool is_container = type.shape != nullptr;
+    // The path before this segment, for a message: built only when there is one to write.
+    const auto so_far = [&] {
+      return FormatPropertyPath(
+          PropertyPath(path.begin(), path.begin() + static_cast<ptrdiff_t>(i)));
+    };
+    const bool is_container = type->shape != nullptr;
     switch (segment.kind) {
       case PathSegment::Kind::kMember: {
-        if (is_container && type.kind == ApiType::Kind::kStructure) {
-          const ApiMember* member = type.shape->FindMember(segment.name);
+        if (is_container && type->kind == ApiType::Kind::kStructure) {
+          const ApiMember* member = type->shape->FindMember(segment.name);
           if (member == nullptr) {
-            return "has no property " + Quote(segment.name) +
-                   (so_far.empty() ? "" : " under " + so_far) +
-                   DidYouMean(segment.name, type.shape->MemberNames());
+            return "has no property " + Quote(segment.name) + (i == 0 ? "" : " under " + so_far()) +
+                   DidYouMean(segment.name, type->shape->MemberNames());
           }
-          type = member->type;
-        } else if (is_container && type.kind == ApiType::Kind::kMap) {
-          type = type.shape->element;
+          type = &member->type;
+        } else if (is_container && type->kind == ApiType::Kind::kMap) {
+          type = &type->shape->element;
         } else {
-          return so_far + " is " + KindDescription(type) + " and has no property " +
+          return so_far() + " is " + KindDescription(*type) + " and has no property " +
                  Quote(segment.name) +
-                 (type.kind == ApiType::Kind::kList ? " (index it with [n] or ['name'])" : "");
+                 (type->kind == ApiType::Kind::kList ? " (index it with [n] or ['name'])" : "");
         }
         break;
       }
       case PathSegment::Kind::kIndex:
-        if (!is_container || type.kind != ApiType::Kind::kList) {
-          return so_far + " is " + KindDescription(type) + " and cannot be indexed with [" +
+        if (!is_container || type->kind != ApiType::Kind::kList) {
+          return so_far() + " is " + KindDescription(*type) + " and cannot be indexed with [" +
                  std::to_string(segment.index) + "]";
         }
-        type = type.shape->element;
+        type = &type->shape->element;
         break;
       case PathSegment::Kind::kKey:
-        if (!is_container || type.kind == ApiType::Kind::kStructure) {
-          return so_far + " is " + KindDescription(type) + " and cannot be looked up with ['" +
+        if (!is_container || type->kind == ApiType::Kind::kStructure) {
+          return so_far() + " is " + KindDescription(*type) + " and cannot be looked up with ['" +
                  segment.name + "']";
         }
-        type = type.shape->element;
+        type = &type->shape->element;
         break;
     }
-    walked.push_back(segment);
   }
   return std::nullopt;
 }
@@ -186,7 +217,8 @@ std::optional<std::string> CheckFixedMembers(const PropertyPath& path,
 void CheckArguments(const Value& arguments, const ApiShape& shape, const std::string& pointer,
                     Errors& errors, Errors& warnings) {
   if (!arguments.is_map()) return;
-  CheckStructure(arguments, shape, pointer, errors, warnings);
+  Location at(pointer);
+  CheckStructure(arguments, shape, at, errors, warnings);
 }
 
 bool FollowsApiShape(const StepSpec& step) {
@@ -243,23 +275,24 @@ std::optional<std::string> CheckPropertyPath(const StepSpec& step, const Propert
       }
       const ApiShape* shape = FindApiShape("DescribeAutoMLJobResponse");
       if (shape == nullptr) return std::nullopt;
-      return WalkPath(ApiType{ApiType::Kind::kStructure, shape, {}}, path, 0);
+      return WalkPath(ApiType{ApiType::Kind::kStructure, shape, {}}, path);
     }
     default:
       break;
   }
   const std::vector<std::string_view>& roots = InfoOf(step.type).property_shapes;
   if (roots.empty()) return std::nullopt;
-  std::optional<std::string> first_problem;
-  std::vector<std::string_view> all_members;
   for (std::string_view root : roots) {
     const ApiShape* shape = FindApiShape(root);
     if (shape == nullptr) return std::nullopt;
     if (path.front().kind == PathSegment::Kind::kMember &&
         shape->FindMember(path.front().name) != nullptr) {
-      return WalkPath(ApiType{ApiType::Kind::kStructure, shape, {}}, path, 0);
+      return WalkPath(ApiType{ApiType::Kind::kStructure, shape, {}}, path);
     }
-    for (std::string_view name : shape->MemberNames()) all_members.push_back(name);
+  }
+  std::vector<std::string_view> all_members;
+  for (std::string_view root : roots) {
+    for (std::string_view name : FindApiShape(root)->MemberNames()) all_members.push_back(name);
   }
   return "has no property " + Quote(path.front().name) + DidYouMean(path.front().name, all_members);
 }

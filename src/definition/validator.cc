@@ -47,17 +47,7 @@ class Validator {
                                         definition_.steps[first].location + ")");
     }
     CheckDependsOn(step);
-    CheckReferences(step.arguments, &step);
-    for (const Member& field : step.fields) {
-      if (field.key == "Name" || field.key == "Type" || field.key == "Arguments" ||
-          field.key == "DependsOn") {
-        continue;
-      }
-      CheckReferences(field.value, &step);
-    }
-    for (const Condition& condition : step.conditions) {
-      ForEachOperand(condition, [&](const Value& operand) { CheckReferences(operand, &step); });
-    }
+    for (const auto& expression : step.expressions) CheckExpression(*expression, &step);
     CheckPropertyFileOutputs(step);
     const std::string_view shape_name = InfoOf(step.type).arguments_shape;
     if (!shape_name.empty()) {

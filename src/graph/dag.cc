@@ -1,7 +1,6 @@
 #include "graph/dag.h"
 
 #include "base/text.h"
-#include "definition/condition.h"
 #include "definition/expression.h"
 #include "definition/pipeline_definition.h"
 
@@ -24,9 +23,9 @@ int Strength(EdgeKind kind) {
   return 0;
 }
 
-void CollectStepReferences(const Value& value, const PipelineDefinition& definition, size_t to,
-                           std::vector<Edge>& edges) {
-  ForEachReference(value, [&](const Reference& reference) {
+void CollectStepReferences(const Expression& expression, const PipelineDefinition& definition,
+                           size_t to, std::vector<Edge>& edges) {
+  ForEachReference(expression, [&](const Reference& reference) {
     if (reference.root != Reference::Root::kStep) return;
     if (auto from = definition.FindStep(reference.name))
       edges.push_back(Edge{*from, to, EdgeKind::kData});
@@ -85,13 +84,9 @@ Result<Dag, Errors> Dag::Build(const PipelineDefinition& definition) {
   std::vector<Edge> edges;
   for (size_t to = 0; to < count; ++to) {
     const StepSpec& step = definition.steps[to];
-    CollectStepReferences(step.arguments, definition, to, edges);
-    for (const Member& field : step.fields)
-      CollectStepReferences(field.value, definition, to, edges);
-    for (const Condition& condition : step.conditions) {
-      ForEachOperand(condition, [&](const Value& operand) {
-        CollectStepReferences(operand, definition, to, edges);
-      });
+    // The parser lists the step's expressions: no need to walk its Arguments.
+    for (const auto& expression : step.expressions) {
+      CollectStepReferences(*expression, definition, to, edges);
     }
     for (const std::string& name : step.depends_on) {
       if (auto from = definition.FindStep(name)) edges.push_back(Edge{*from, to, EdgeKind::kOrder});
