@@ -39,7 +39,7 @@ std::string NewRequestId() {
   return id;
 }
 
-class Session;
+class Connection;
 
 }  // namespace
 
@@ -58,23 +58,23 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   std::string bound;
 
   std::mutex mutex;  // guards what follows
-  std::map<Session*, std::weak_ptr<Session>> sessions;
+  std::map<Connection*, std::weak_ptr<Connection>> connections;
   bool is_shutting_down = false;
   std::function<void()> on_drained;
 
   void Accept();
-  void Forget(Session* session);
+  void Forget(Connection* connection);
   // Called with the mutex held; returns what to run after releasing it.
   std::function<void()> DrainedIfDone();
 };
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
+  Connection(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
       : stream_(std::move(socket)), server_(std::move(server)) {}
-  ~Session() { Forget(); }
+  ~Connection() { Forget(); }
 
   void Begin() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
@@ -140,7 +140,7 @@ class Session : public std::enable_shared_from_this<Session> {
     given.content_type = std::string(request[http::field::content_type]);
     given.body = std::move(request.body());
     is_busy_ = true;
-    // The session lives until the answer is written, however long the handler takes.
+    // The connection object lives until the answer is written, however long the handler takes.
     HttpReply reply = [self = shared_from_this(), keep_alive, request_id](HttpResponse response) {
       asio::post(self->stream_.get_executor(),
                  [self, keep_alive, request_id, response = std::move(response)]() mutable {
@@ -217,31 +217,31 @@ void HttpServer::State::Accept() {
                             // Running out of descriptors and the like passes; accepting goes on.
                             return self->Accept();
                           }
-                          auto session = std::make_shared<Session>(std::move(socket), self);
+                          auto connection = std::make_shared<Connection>(std::move(socket), self);
                           bool is_refused = false;
                           {
                             std::lock_guard lock(self->mutex);
                             is_refused = self->is_shutting_down;
-                            if (!is_refused) self->sessions[session.get()] = session;
+                            if (!is_refused) self->connections[connection.get()] = connection;
                           }
                           if (is_refused) return;
-                          session->Begin();
+                          connection->Begin();
                           self->Accept();
                         });
 }
 
-void HttpServer::State::Forget(Session* session) {
+void HttpServer::State::Forget(Connection* connection) {
   std::function<void()> drained;
   {
     std::lock_guard lock(mutex);
-    sessions.erase(session);
+    connections.erase(connection);
     drained = DrainedIfDone();
   }
   if (drained) drained();
 }
 
 std::function<void()> HttpServer::State::DrainedIfDone() {
-  if (!is_shutting_down || !sessions.empty() || !on_drained) return {};
+  if (!is_shutting_down || !connections.empty() || !on_drained) return {};
   std::function<void()> drained = std::move(on_drained);
   on_drained = nullptr;
   work.reset();
@@ -290,15 +290,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
 std::string HttpServer::bound_address() const { return state_->bound; }
 
 void HttpServer::BeginShutdown(std::function<void()> on_drained) {
-  std::vector<std::shared_ptr<Session>> open;
+  std::vector<std::shared_ptr<Connection>> open;
   std::function<void()> drained;
   {
     std::lock_guard lock(state_->mutex);
     if (state_->is_shutting_down) return;
     state_->is_shutting_down = true;
     state_->on_drained = std::move(on_drained);
-    for (auto& [pointer, session] : state_->sessions) {
-      if (auto alive = session.lock()) open.push_back(std::move(alive));
+    for (auto& [pointer, connection] : state_->connections) {
+      if (auto alive = connection.lock()) open.push_back(std::move(alive));
     }
     drained = state_->DrainedIfDone();
   }
@@ -306,7 +306,7 @@ void HttpServer::BeginShutdown(std::function<void()> on_drained) {
     beast::error_code ignored;
     state->acceptor.close(ignored);
   });
-  for (auto& session : open) session->Shutdown();
+  for (auto& connection : open) connection->Shutdown();
   open.clear();
   if (drained) drained();
 }
