@@ -457,7 +457,10 @@ class Reader {
         // Read into a local: members_ grows, and may move, while the value is read.
         Value value = ReadValue(depth + 1);
         if (failed_) return Value();
-        members_.push_back(Member{std::move(key), std::move(value)});
+        // In place rather than through a temporary Member: one move of each part, not two.
+        Member& member = members_.emplace_back();
+        member.key = std::move(key);
+        member.value = std::move(value);
         key_offsets_.push_back(key_offset);
         SkipWhitespace();
         if (at_ < text_.size() && text_[at_] == ',') {
