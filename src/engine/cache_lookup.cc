@@ -3,7 +3,6 @@
 #include "artifacts/artifact_store.h"
 #include "base/clock.h"
 #include "definition/json.h"
-#include "store/metadata_store.h"
 
 #include <algorithm>
 
@@ -47,7 +46,8 @@ std::vector<std::string> StringsOf(const std::string& json_list) {
 }  // namespace
 
 CacheLookup LookUpStepCache(const CachePlan& plan, const StepContext& context,
-                            const StepHandler& handler, MetadataStore& store, const Clock& clock) {
+                            const StepHandler& handler, const CacheIndex& index,
+                            const Clock& clock) {
   CacheLookup lookup;
   const StepType type = context.spec.type;
   auto arguments = Resolve(context.spec.arguments, context.scope);
@@ -83,14 +83,11 @@ CacheLookup LookUpStepCache(const CachePlan& plan, const StepContext& context,
     return lookup;
   }
 
-  auto candidates =
-      store.FindCacheCandidates(entry.pipeline_name, entry.step_name, question.cache_key);
-  if (!candidates) {
-    lookup.decision =
-        NotCached("the earlier runs cannot be read: " + candidates.error().ToString());
+  if (!index.unreadable_reason().empty()) {
+    lookup.decision = NotCached("the earlier runs cannot be read: " + index.unreadable_reason());
     return lookup;
   }
-  question.candidates = std::move(*candidates);
+  question.candidates = index.CandidatesFor(entry.step_name, question.cache_key);
   question.now = clock.Now();
   question.expire_after = plan.expire_after;
   question.expire_after_text = plan.expire_after_text;

@@ -1,7 +1,7 @@
 // The step cache's edge: gathers, on a worker thread, what engine/step_cache.h decides on. It
-// resolves the step's arguments, digests every object its inputs name, reads the step's earlier
-// runs from the metadata store and checks that a matching run's outputs still exist, then asks
-// Decide(). Blocking; safe to call from several threads at once, as its stores are.
+// resolves the step's arguments, digests every object its inputs name, finds the step's earlier
+// runs in the execution's CacheIndex and checks that a matching run's outputs still exist, then
+// asks Decide(). Blocking; safe to call from several threads at once, as the artifact store is.
 #pragma once
 
 #include "engine/step_cache.h"
@@ -16,7 +16,6 @@ namespace sluice {
 
 class ArtifactStore;
 class Clock;
-class MetadataStore;
 
 struct CacheLookup {
   CacheDecision decision;
@@ -26,10 +25,12 @@ struct CacheLookup {
 };
 
 // Requires plan.is_keyed. Never fails: whatever stops the lookup (an input that cannot be read,
-// arguments that do not resolve, the store) becomes a "not cached: ..." decision, and the step
-// runs, meeting the same problem in its own preparation if it is the step's.
+// arguments that do not resolve, an index the store could not fill) becomes a "not cached: ..."
+// decision, and the step runs, meeting the same problem in its own preparation if it is the
+// step's.
 CacheLookup LookUpStepCache(const CachePlan& plan, const StepContext& context,
-                            const StepHandler& handler, MetadataStore& store, const Clock& clock);
+                            const StepHandler& handler, const CacheIndex& index,
+                            const Clock& clock);
 
 // The URIs among `uris` under which at least one object exists now.
 std::vector<std::string> ExistingOutputs(ArtifactStore& artifacts,

@@ -8,6 +8,7 @@
 #include "engine/cache_lookup.h"
 #include "engine/execution.h"
 #include "engine/identifiers.h"
+#include "engine/step_task.h"
 #include "engine/worker_pool.h"
 #include "graph/compiled_pipeline.h"
 #include "model/transition.h"
@@ -18,46 +19,8 @@
 
 namespace sluice {
 
-// What a worker needs to prepare or complete one attempt of one step. Built on the engine
-// thread; everything in it is either owned or immutable and shared, so a worker may read it.
-struct StepTask {
-  std::string execution_id;
-  size_t step = 0;
-  int64_t attempt = 0;
-  std::shared_ptr<const CompiledPipeline> pipeline;
-  ExecutionIdentity identity;
-  StepScope scope;
-  std::string job_name;
-  std::filesystem::path work_dir;
-  std::filesystem::path log_file;
-  const StepHandler* handler = nullptr;
-  Value state;  // what Prepare() handed to Complete()
-  CachePlan cache_plan = {};
-  // Set by Complete()'s worker for a keyed step: its outputs that hold objects, which a later
-  // reuse of this run requires to be there still.
-  std::vector<std::string> existing_outputs = {};
-
-  StepContext Context(const EngineOptions& options, ArtifactStore& artifacts,
-                      const RuntimeMap& runtimes) const {
-    return StepContext{identity,
-                       pipeline->definition.steps[step],
-                       attempt,
-                       job_name,
-                       work_dir,
-                       log_file,
-                       options.isolation,
-                       scope,
-                       artifacts,
-                       runtimes,
-                       options.transform_driver,
-                       options.state_dir / "resources",
-                       options.base_environment};
-  }
-};
-
 struct PrepareOutcome {
-  Result<Preparation> preparation = Preparation{};
-  std::optional<CacheLookup> cache;  // for keyed steps; a hit is not prepared
+  Result<Preparation> preparation;
 };
 
 namespace {
@@ -179,6 +142,7 @@ Result<std::string, Errors> Engine::Begin(std::unique_ptr<Execution> execution,
   const std::string id = execution->record.id;
   Execution& running = *execution;
   executions_.emplace(id, std::move(execution));
+  LoadCacheIndex(running);
   PerformActions(running, running.scheduler->Start());
   return id;
 }
@@ -267,6 +231,7 @@ void Engine::Commit(Transition transition, std::function<void()> after) {
 
 void Engine::Flush() {
   is_flush_scheduled_ = false;
+  if (IsFlushDeferred()) return;
   std::vector<Transition> transitions = std::move(pending_);
   std::vector<std::function<void()>> afters = std::move(pending_after_);
   pending_.clear();
@@ -349,10 +314,37 @@ void Engine::StartAttempt(Execution& execution, size_t step) {
   transition.step_runs.push_back(run);
   transition.events.push_back(
       MakeEvent(execution, spec.name, "Starting", "attempt " + std::to_string(state.attempt)));
+  // A cache lookup only reads, so it starts at once; a preparation waits for the attempt's
+  // record, as it may lead to a launch.
+  if (BeginCacheLookup(execution, step)) {
+    Commit(std::move(transition));
+    return;
+  }
   const std::string id = execution.record.id;
   Commit(std::move(transition), [this, id, step] {
     if (Execution* found = Find(id)) BeginPrepare(*found, step);
   });
+}
+
+std::shared_ptr<StepTask> Engine::MakeStepTask(Execution& execution, size_t step,
+                                               const StepHandler& handler) {
+  const StepSpec& spec = execution.pipeline->definition.steps[step];
+  const StepState& state = execution.steps[step];
+  auto task = std::make_shared<StepTask>(StepTask{
+      execution.record.id, step, state.attempt, execution.pipeline, execution.identity,
+      StepScope(execution.pipeline, execution.parameters, execution.variables, &artifacts_),
+      state.run.job_name,
+      execution.directory / "steps" / spec.name / ("attempt-" + std::to_string(state.attempt)),
+      state.run.log_file, &handler, Value()});
+  task->scope.SetJobName(state.run.job_name, spec.type == StepType::kTraining);
+  for (const Edge& edge : execution.pipeline->dag.Upstream(step)) {
+    const StepState& upstream = execution.steps[edge.from];
+    if (upstream.properties) {
+      task->scope.AddStep(execution.pipeline->definition.steps[edge.from].name,
+                          upstream.properties);
+    }
+  }
+  return task;
 }
 
 void Engine::BeginPrepare(Execution& execution, size_t step) {
@@ -367,40 +359,23 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
     return;
   }
   CachePlan cache_plan = PlanCache(spec, options_.is_cache_disabled);
-  state.cache_entry.reset();
-  state.cache_decision.reset();
-  if (!cache_plan.is_keyed && !cache_plan.reason.empty()) {
-    state.cache_decision = DecisionRecordOf(NotCached(cache_plan.reason), execution.record.id,
-                                            spec.name, state.attempt, "", clock_.Now());
-  }
-  auto task = std::make_shared<StepTask>(StepTask{
-      execution.record.id, step, state.attempt, execution.pipeline, execution.identity,
-      StepScope(execution.pipeline, execution.parameters, execution.variables, &artifacts_),
-      state.run.job_name,
-      execution.directory / "steps" / spec.name / ("attempt-" + std::to_string(state.attempt)),
-      state.run.log_file, handler, Value()});
-  task->cache_plan = std::move(cache_plan);
-  task->scope.SetJobName(state.run.job_name, spec.type == StepType::kTraining);
-  for (const Edge& edge : execution.pipeline->dag.Upstream(step)) {
-    const StepState& upstream = execution.steps[edge.from];
-    if (upstream.properties) {
-      task->scope.AddStep(execution.pipeline->definition.steps[edge.from].name,
-                          upstream.properties);
+  if (!cache_plan.is_keyed) {
+    // A keyed step's decision and entry come from its lookup (BeginCacheLookup).
+    state.cache_entry.reset();
+    state.cache_decision.reset();
+    if (!cache_plan.reason.empty()) {
+      state.cache_decision = DecisionRecordOf(NotCached(cache_plan.reason), execution.record.id,
+                                              spec.name, state.attempt, "", clock_.Now());
     }
   }
+  auto task = MakeStepTask(execution, step, *handler);
+  task->cache_plan = std::move(cache_plan);
   workers_->Submit([this, task] {
     std::error_code error;
     std::filesystem::create_directories(task->work_dir, error);
     std::filesystem::create_directories(std::filesystem::path(task->log_file).parent_path(), error);
     const StepContext context = task->Context(options_, artifacts_, runtimes_);
-    PrepareOutcome outcome;
-    if (task->cache_plan.is_keyed) {
-      outcome.cache = LookUpStepCache(task->cache_plan, context, *task->handler, store_, clock_);
-      AppendToLog(task->log_file, "step cache: " + outcome.cache->decision.reason);
-    }
-    if (!outcome.cache || outcome.cache->decision.outcome != CacheOutcome::kHit) {
-      outcome.preparation = task->handler->Prepare(context);
-    }
+    PrepareOutcome outcome{task->handler->Prepare(context)};
     loop_.Post([this, task, outcome = std::move(outcome)]() mutable {
       OnPrepared(task, std::move(outcome));
     });
@@ -411,16 +386,6 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
   Execution* execution = Find(task->execution_id);
   if (execution == nullptr) return;
   StepState& state = execution->steps[task->step];
-  if (outcome.cache) {
-    if (outcome.cache->decision.outcome == CacheOutcome::kHit) {
-      FinishFromCache(*execution, task->step, std::move(*outcome.cache));
-      return;
-    }
-    const std::string key = outcome.cache->entry ? outcome.cache->entry->cache_key : "";
-    state.cache_decision = DecisionRecordOf(outcome.cache->decision, task->execution_id,
-                                            state.run.step_name, task->attempt, key, clock_.Now());
-    state.cache_entry = std::move(outcome.cache->entry);
-  }
   if (!outcome.preparation) {
     const Error& error = outcome.preparation.error();
     AppendToLog(task->log_file, error.ToString());

@@ -28,6 +28,7 @@ class ArtifactStore;
 class EventLoop;
 class MetadataStore;
 class RuntimeMap;
+class StepHandler;
 class WorkerPool;
 struct CacheLookup;
 struct CompiledPipeline;
@@ -112,10 +113,19 @@ class Engine {
   void Flush();
   void PerformActions(Execution& execution, const std::vector<Action>& actions);
   void StartAttempt(Execution& execution, size_t step);
+  std::shared_ptr<StepTask> MakeStepTask(Execution& execution, size_t step,
+                                         const StepHandler& handler);
   void BeginPrepare(Execution& execution, size_t step);
   void OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome);
-  // A cache hit (engine/step_cache.h): the step ends Succeeded with the earlier run's results.
+  // The step cache (engine_cache.cc). Reads the entries the execution's steps may reuse.
+  void LoadCacheIndex(Execution& execution);
+  // Starts the lookup of a keyed step's attempt on a worker; false for other steps.
+  bool BeginCacheLookup(Execution& execution, size_t step);
+  void OnLookedUp(std::shared_ptr<StepTask> task, CacheLookup lookup);
+  // A hit: the step ends Succeeded with the earlier run's results.
   void FinishFromCache(Execution& execution, size_t step, CacheLookup lookup);
+  // True when the commit waits for lookups in flight, which may add hits to the same batch.
+  bool IsFlushDeferred();
   // Takes over the job of the step's current attempt, launched by an earlier engine; its end
   // is completed as any job's. kNotFound when the job is gone without a record of its end.
   Result<JobId> AdoptJob(Execution& execution, size_t step);
@@ -141,6 +151,9 @@ class Engine {
   std::vector<Transition> pending_;
   std::vector<std::function<void()>> pending_after_;
   bool is_flush_scheduled_ = false;
+  size_t cache_lookups_in_flight_ = 0;
+  bool is_flush_deferred_ = false;
+  bool is_commit_window_over_ = false;
 };
 
 }  // namespace sluice

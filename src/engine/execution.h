@@ -19,6 +19,7 @@
 
 namespace sluice {
 
+class CacheIndex;
 struct CompiledPipeline;
 
 struct StepState {
@@ -45,6 +46,8 @@ struct Execution {
   std::filesystem::path directory;
   std::vector<StepState> steps;
   std::unique_ptr<Scheduler> scheduler;
+  // The step cache's entries for this execution's steps, read when it began.
+  std::shared_ptr<const CacheIndex> cache_index;
 };
 
 }  // namespace sluice

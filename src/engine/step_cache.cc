@@ -306,6 +306,38 @@ CacheDecision NotCached(std::string why) {
   return decision;
 }
 
+CacheIndex::CacheIndex(std::vector<CacheEntry> entries) {
+  for (CacheEntry& entry : entries) {
+    std::string step = entry.step_name;
+    newest_first_[std::move(step)].push_back(std::move(entry));
+  }
+  for (auto& [step, list] : newest_first_) {
+    std::stable_sort(list.begin(), list.end(), [](const CacheEntry& a, const CacheEntry& b) {
+      return a.created > b.created;
+    });
+  }
+}
+
+CacheIndex CacheIndex::Unreadable(std::string why) {
+  CacheIndex index;
+  index.unreadable_reason_ = std::move(why);
+  return index;
+}
+
+CacheCandidates CacheIndex::CandidatesFor(std::string_view step_name,
+                                          std::string_view cache_key) const {
+  CacheCandidates candidates;
+  auto found = newest_first_.find(step_name);
+  if (found == newest_first_.end() || found->second.empty()) return candidates;
+  candidates.latest = found->second.front();
+  for (const CacheEntry& entry : found->second) {
+    if (entry.cache_key != cache_key) continue;
+    candidates.same_key = entry;
+    break;
+  }
+  return candidates;
+}
+
 bool HasExpired(const CacheEntry& entry, TimePoint now,
                 const std::optional<std::chrono::seconds>& expire_after) {
   return expire_after.has_value() && now - entry.created > *expire_after;

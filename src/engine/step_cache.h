@@ -17,6 +17,7 @@
 #include "model/cache_records.h"
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +89,25 @@ CacheDecision NotCached(std::string why);
 // ExpireAfter entries never expire.
 bool HasExpired(const CacheEntry& entry, TimePoint now,
                 const std::optional<std::chrono::seconds>& expire_after);
+
+// The newest entry of every (step, key) of one pipeline, read once for an execution: where its
+// steps' candidates come from. Immutable once built, so workers share it read-only.
+class CacheIndex {
+ public:
+  CacheIndex() = default;
+  // Entries in any order; of two with the same creation time the earlier one in `entries` counts
+  // as the newer, as the store lists them.
+  explicit CacheIndex(std::vector<CacheEntry> entries);
+  // No entries, because the store could not be read: lookups say so.
+  static CacheIndex Unreadable(std::string why);
+
+  CacheCandidates CandidatesFor(std::string_view step_name, std::string_view cache_key) const;
+  const std::string& unreadable_reason() const { return unreadable_reason_; }
+
+ private:
+  std::map<std::string, std::vector<CacheEntry>, std::less<>> newest_first_;  // by step name
+  std::string unreadable_reason_;
+};
 
 // What the lookup found, for Decide().
 struct CacheQuestion {

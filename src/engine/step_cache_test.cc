@@ -259,6 +259,30 @@ TEST(StepCache, ExplainsAMissAgainstTheNewestEarlierRun) {
   EXPECT_EQ(record.differences, decision.differences);
 }
 
+TEST(StepCache, IndexFindsTheNewestEntryWithTheKeyAndTheNewestOfAny) {
+  const TimePoint start = TimePoint() + hours(1000);
+  auto entry = [&](std::string step, std::string key, std::string execution, int hour) {
+    CacheEntry made;
+    made.step_name = std::move(step);
+    made.cache_key = std::move(key);
+    made.execution_id = std::move(execution);
+    made.created = start + hours(hour);
+    return made;
+  };
+  const CacheIndex index({entry("Train", "a", "e1", 0), entry("Train", "b", "e3", 2),
+                          entry("Train", "a", "e2", 1), entry("Prep", "a", "e4", 3)});
+  CacheCandidates candidates = index.CandidatesFor("Train", "a");
+  ASSERT_TRUE(candidates.same_key && candidates.latest);
+  EXPECT_EQ(candidates.same_key->execution_id, "e2");
+  EXPECT_EQ(candidates.latest->execution_id, "e3");
+  candidates = index.CandidatesFor("Train", "c");
+  EXPECT_FALSE(candidates.same_key);
+  EXPECT_EQ(candidates.latest->execution_id, "e3");
+  candidates = index.CandidatesFor("Evaluate", "a");
+  EXPECT_FALSE(candidates.same_key || candidates.latest);
+  EXPECT_EQ(CacheIndex::Unreadable("disk gone").unreadable_reason(), "disk gone");
+}
+
 TEST(StepCache, NotCachedReasonsSayWhy) {
   EXPECT_EQ(NotCached("--no-cache").reason, "not cached: --no-cache");
   EXPECT_EQ(NotCached("not cached: --no-cache").reason, "not cached: --no-cache");

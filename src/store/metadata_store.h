@@ -35,11 +35,11 @@ class MetadataStore {
   virtual Result<std::vector<Event>> ListEvents(std::string_view execution_id,
                                                 int64_t after_sequence) = 0;
 
-  // Step caching, within one pipeline: the newest entry of the step with `cache_key` and the
-  // newest of any key, each with its run's job name, properties, metadata and log.
-  virtual Result<CacheCandidates> FindCacheCandidates(std::string_view pipeline_name,
-                                                      std::string_view step_name,
-                                                      std::string_view cache_key) = 0;
+  // Step caching, within one pipeline: the newest entry of every (step, cache key), each with
+  // its run's job name, properties, metadata and log; by step name, then newest first. One read
+  // serves every step of an execution.
+  virtual Result<std::vector<CacheEntry>> ListNewestCacheEntries(
+      std::string_view pipeline_name) = 0;
   // The cache decision of every attempt of a cacheable step of the execution.
   virtual Result<std::vector<CacheDecisionRecord>> ListCacheDecisions(
       std::string_view execution_id) = 0;

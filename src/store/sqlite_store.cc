@@ -326,12 +326,17 @@ Result<std::vector<Event>> SqliteStore::ListEvents(std::string_view execution_id
 
 namespace {
 
-constexpr const char* kCacheEntryQuery =
+// The newest entry of every (step, key); entries written in one millisecond (a manual clock)
+// keep their write order.
+constexpr const char* kNewestCacheEntriesQuery =
     "SELECT c.pipeline_name, c.step_name, c.cache_key, c.material, c.execution_id, c.attempt, "
     "c.created_ms, c.outputs, s.job_name, s.properties, s.metadata, s.log_file "
-    "FROM cache_entries c JOIN step_runs s ON s.execution_id = c.execution_id AND "
-    "s.step_name = c.step_name AND s.attempt = c.attempt AND s.status = 'Succeeded' "
-    "WHERE c.pipeline_name = ?1 AND c.step_name = ?2";
+    "FROM (SELECT *, rowid AS entry_row, ROW_NUMBER() OVER (PARTITION BY step_name, cache_key "
+    "ORDER BY created_ms DESC, rowid DESC) AS newness FROM cache_entries "
+    "WHERE pipeline_name = ?1) c "
+    "JOIN step_runs s ON s.execution_id = c.execution_id AND s.step_name = c.step_name AND "
+    "s.attempt = c.attempt AND s.status = 'Succeeded' "
+    "WHERE c.newness = 1 ORDER BY c.step_name, c.created_ms DESC, c.entry_row DESC";
 
 CacheEntry ReadCacheEntry(const Statement& row) {
   CacheEntry entry;
@@ -364,30 +369,18 @@ std::vector<std::string> SplitLines(const std::string& text) {
 
 }  // namespace
 
-Result<CacheCandidates> SqliteStore::FindCacheCandidates(std::string_view pipeline_name,
-                                                         std::string_view step_name,
-                                                         std::string_view cache_key) {
+Result<std::vector<CacheEntry>> SqliteStore::ListNewestCacheEntries(
+    std::string_view pipeline_name) {
   std::lock_guard lock(mutex_);
-  CacheCandidates candidates;
-  // Newest first; entries written in one millisecond (a manual clock) keep their write order.
-  const std::string order = " ORDER BY c.created_ms DESC, c.rowid DESC LIMIT 1";
-  const std::string same_key_sql = std::string(kCacheEntryQuery) + " AND c.cache_key = ?3" + order;
-  Statement same_key(database_, same_key_sql.c_str());
-  same_key.Bind(1, pipeline_name).Bind(2, step_name).Bind(3, cache_key);
-  int status = same_key.Step();
-  if (status == SQLITE_ROW) candidates.same_key = ReadCacheEntry(same_key);
-  if (status != SQLITE_ROW && status != SQLITE_DONE) {
-    return same_key.Failure("reading the cache entries of step " + Quote(step_name));
+  Statement query(database_, kNewestCacheEntriesQuery);
+  query.Bind(1, pipeline_name);
+  std::vector<CacheEntry> entries;
+  int status;
+  while ((status = query.Step()) == SQLITE_ROW) entries.push_back(ReadCacheEntry(query));
+  if (status != SQLITE_DONE) {
+    return query.Failure("reading the cache entries of pipeline " + Quote(pipeline_name));
   }
-  const std::string latest_sql = std::string(kCacheEntryQuery) + order;
-  Statement latest(database_, latest_sql.c_str());
-  latest.Bind(1, pipeline_name).Bind(2, step_name);
-  status = latest.Step();
-  if (status == SQLITE_ROW) candidates.latest = ReadCacheEntry(latest);
-  if (status != SQLITE_ROW && status != SQLITE_DONE) {
-    return latest.Failure("reading the cache entries of step " + Quote(step_name));
-  }
-  return candidates;
+  return entries;
 }
 
 Result<std::vector<CacheDecisionRecord>> SqliteStore::ListCacheDecisions(

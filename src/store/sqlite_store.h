@@ -30,9 +30,7 @@ class SqliteStore : public MetadataStore {
   Result<std::vector<StepRun>> ListStepRuns(std::string_view execution_id) override;
   Result<std::vector<Event>> ListEvents(std::string_view execution_id,
                                         int64_t after_sequence) override;
-  Result<CacheCandidates> FindCacheCandidates(std::string_view pipeline_name,
-                                              std::string_view step_name,
-                                              std::string_view cache_key) override;
+  Result<std::vector<CacheEntry>> ListNewestCacheEntries(std::string_view pipeline_name) override;
   Result<std::vector<CacheDecisionRecord>> ListCacheDecisions(
       std::string_view execution_id) override;
 

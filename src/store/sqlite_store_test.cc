@@ -187,29 +187,37 @@ Transition CachedRun(const std::string& id, int64_t started_ms, const std::strin
   return transition;
 }
 
-TEST_F(SqliteStoreTest, FindsTheNewestCacheEntryWithTheKeyAndTheNewestOfAnyKey) {
+TEST_F(SqliteStoreTest, ListsTheNewestCacheEntryOfEveryStepAndKey) {
   auto store = OpenStore();
   for (Transition transition :
        {CachedRun("exec00000001", 1000, "key-a"), CachedRun("exec00000002", 2000, "key-a"),
         CachedRun("exec00000003", 3000, "key-b")}) {
     ASSERT_TRUE(store->Apply(transition).has_value());
   }
-  auto candidates = store->FindCacheCandidates("abalone", "Train", "key-a");
-  ASSERT_TRUE(candidates.has_value()) << candidates.error().ToString();
-  ASSERT_TRUE(candidates->same_key.has_value());
-  EXPECT_EQ(candidates->same_key->execution_id, "exec00000002");
-  EXPECT_EQ(candidates->same_key->job_name, "job-exec00000002");
-  EXPECT_EQ(candidates->same_key->properties_json, R"({"TrainingJobName": "job-exec00000002"})");
-  EXPECT_EQ(candidates->same_key->outputs_json, R"(["s3://b/model.tar.gz"])");
-  EXPECT_EQ(candidates->same_key->created, TimePoint(std::chrono::milliseconds(2000)));
-  ASSERT_TRUE(candidates->latest.has_value());
-  EXPECT_EQ(candidates->latest->execution_id, "exec00000003");
+  auto entries = store->ListNewestCacheEntries("abalone");
+  ASSERT_TRUE(entries.has_value()) << entries.error().ToString();
+  ASSERT_EQ(entries->size(), 2u);
+  // Newest first: key-b's run, then the newer of key-a's two.
+  EXPECT_EQ((*entries)[0].execution_id, "exec00000003");
+  EXPECT_EQ((*entries)[0].cache_key, "key-b");
+  const CacheEntry& entry = (*entries)[1];
+  EXPECT_EQ(entry.execution_id, "exec00000002");
+  EXPECT_EQ(entry.pipeline_name, "abalone");
+  EXPECT_EQ(entry.step_name, "Train");
+  EXPECT_EQ(entry.cache_key, "key-a");
+  EXPECT_EQ(entry.material_json, R"({"KeyVersion":1})");
+  EXPECT_EQ(entry.attempt, 1);
+  EXPECT_EQ(entry.created, TimePoint(std::chrono::milliseconds(2000)));
+  EXPECT_EQ(entry.outputs_json, R"(["s3://b/model.tar.gz"])");
+  EXPECT_EQ(entry.job_name, "job-exec00000002");
+  EXPECT_EQ(entry.properties_json, R"({"TrainingJobName": "job-exec00000002"})");
+  EXPECT_EQ(entry.metadata_json, R"({"TrainingJob": {}})");
+  EXPECT_EQ(entry.log_file, "/logs/exec00000002");
 
   // Another pipeline's runs are never candidates.
-  auto elsewhere = store->FindCacheCandidates("other", "Train", "key-a");
+  auto elsewhere = store->ListNewestCacheEntries("other");
   ASSERT_TRUE(elsewhere.has_value());
-  EXPECT_FALSE(elsewhere->same_key.has_value());
-  EXPECT_FALSE(elsewhere->latest.has_value());
+  EXPECT_TRUE(elsewhere->empty());
 }
 
 TEST_F(SqliteStoreTest, KeepsEachAttemptsCacheDecisionWithItsDifferences) {
