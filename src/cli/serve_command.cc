@@ -4,6 +4,7 @@
 #include "api/sagemaker_service.h"
 #include "artifacts/local_artifact_store.h"
 #include "base/clock.h"
+#include "base/durability.h"
 #include "base/event_loop.h"
 #include "base/text.h"
 #include "cli/state_dir.h"
@@ -107,7 +108,13 @@ int RunServe(const ServeOptions& options) {
     std::cerr << "sluice: " << made.error().ToString() << "\n";
     return 1;
   }
-  auto store = SqliteStore::Open(DatabasePath(state));
+  const std::optional<Durability> durability = DurabilityFromName(options.host.durability);
+  if (!durability) {
+    std::cerr << "sluice: --durability " << options.host.durability
+              << ": expected process or machine\n";
+    return 2;
+  }
+  auto store = SqliteStore::Open(DatabasePath(state), *durability);
   if (!store) {
     std::cerr << "sluice: " << store.error().ToString() << "\n";
     return 1;
@@ -156,9 +163,10 @@ int RunServe(const ServeOptions& options) {
   const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
 
   SystemClock clock;
-  LocalArtifactStore artifacts(ObjectsPath(state), clock);
+  LocalArtifactStore artifacts(ObjectsPath(state), clock, *durability);
   EventLoop loop;
-  LocalExecutor executor(loop, LocalExecutorOptions{.launcher_path = launcher});
+  LocalExecutor executor(
+      loop, LocalExecutorOptions{.launcher_path = launcher, .durability = *durability});
   Engine engine(loop, **store, artifacts, executor, *runtimes, clock, engine_options);
   SageMakerService service(loop, engine, **store,
                            ServiceOptions{state, engine_options.region, engine_options.account});
