@@ -1014,12 +1014,23 @@ struct SageMakerService::Impl {
       return order == ListOrder::kAscending ? left->started < right->started
                                             : left->started > right->started;
     });
+    // Display names and descriptions are the definition's, which the execution ran.
+    std::map<std::string, const StepSpec*, std::less<>> specs;
+    CompileOutcome compiled;
+    if (!steps.empty()) compiled = Compile(record.definition);
+    if (compiled.pipeline) {
+      for (const StepSpec& spec : compiled.pipeline->definition.steps) specs[spec.name] = &spec;
+    }
     Json summaries = Json::array();
     for (const StepRun* run : steps) {
       Json summary{{"StepName", run->step_name},
                    {"StartTime", EpochSeconds(run->started)},
                    {"StepStatus", StepStatusName(run->status)},
                    {"AttemptCount", run->attempt}};
+      if (auto spec = specs.find(run->step_name); spec != specs.end()) {
+        if (spec->second->display_name) summary["StepDisplayName"] = *spec->second->display_name;
+        if (spec->second->description) summary["StepDescription"] = *spec->second->description;
+      }
       if (run->ended) summary["EndTime"] = EpochSeconds(*run->ended);
       if (!run->failure_reason.empty()) summary["FailureReason"] = run->failure_reason;
       Json metadata =

@@ -262,7 +262,8 @@ class ApiTest(unittest.TestCase):
                                               "ContainerEntrypoint": [
                                                   "/bin/sh", "-c", 'echo "$GREETING" > ' + out]},
                                           Environment={"GREETING": {"Get": "Parameters.Greeting"}})}),
-            shell_step("Report", "true", {"DependsOn": ["Prepare"]}),
+            shell_step("Report", "true", {"DependsOn": ["Prepare"], "DisplayName": "Report-shown",
+                                          "Description": "the last step"}),
         ]
         parameters = [{"Name": "Greeting", "Type": "String", "DefaultValue": "hello"},
                       {"Name": "Count", "Type": "Integer", "DefaultValue": 1}]
@@ -286,6 +287,9 @@ class ApiTest(unittest.TestCase):
         steps = self.client.list_pipeline_execution_steps(PipelineExecutionArn=arn)
         listed = steps["PipelineExecutionSteps"]
         self.assertEqual([s["StepName"] for s in listed], ["Report", "Prepare"])
+        self.assertEqual(listed[0]["StepDisplayName"], "Report-shown")
+        self.assertEqual(listed[0]["StepDescription"], "the last step")
+        self.assertNotIn("StepDisplayName", listed[1])
         for step in listed:
             self.assertEqual(step["StepStatus"], "Succeeded")
             self.assertNotIn("FailureReason", step)
