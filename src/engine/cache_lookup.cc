@@ -1,6 +1,7 @@
 #include "engine/cache_lookup.h"
 
 #include "artifacts/artifact_store.h"
+#include "artifacts/sha256.h"
 #include "base/clock.h"
 #include "definition/json.h"
 
@@ -72,12 +73,14 @@ CacheLookup LookUpStepCache(const CachePlan& plan, const StepContext& context,
 
   CacheQuestion question;
   question.material = BuildKeyMaterial(type, *arguments, *inputs);
-  question.cache_key = CacheKeyOf(question.material);
   CacheEntry& entry = lookup.entry.emplace();
   entry.pipeline_name = context.execution.pipeline_name;
   entry.step_name = context.spec.name;
-  entry.cache_key = question.cache_key;
-  entry.material_json = CanonicalJson(question.material);
+  // BuildKeyMaterial's document is sorted already: its plain JSON is its canonical JSON, and
+  // hashing that text is CacheKeyOf() without writing it twice.
+  entry.material_json = WriteJson(question.material);
+  entry.cache_key = Sha256Hex(entry.material_json);
+  question.cache_key = entry.cache_key;
   if (!plan.is_looked_up) {
     lookup.decision = NotCached(plan.reason);
     return lookup;

@@ -55,15 +55,15 @@ bool Engine::BeginCacheLookup(Execution& execution, size_t step) {
   task->cache_plan = std::move(plan);
   ++cache_lookups_in_flight_;
   workers_->Submit([this, task, index = execution.cache_index] {
-    std::error_code error;
-    std::filesystem::create_directories(std::filesystem::path(task->log_file).parent_path(), error);
     const StepContext context = task->Context(options_, artifacts_, runtimes_);
     CacheLookup lookup = LookUpStepCache(task->cache_plan, context, *task->handler, *index, clock_);
-    std::string note = "step cache: " + lookup.decision.reason;
-    if (lookup.decision.outcome == CacheOutcome::kHit) {
-      note += "; what that run printed: " + lookup.decision.source->log_file;
+    // A hit's log is the earlier run's (FinishFromCache); a step that runs says why in its own.
+    if (lookup.decision.outcome != CacheOutcome::kHit) {
+      std::error_code error;
+      std::filesystem::create_directories(std::filesystem::path(task->log_file).parent_path(),
+                                          error);
+      AppendToLog(task->log_file, "step cache: " + lookup.decision.reason);
     }
-    AppendToLog(task->log_file, note);
     loop_.Post([this, task, lookup = std::move(lookup)]() mutable {
       OnLookedUp(task, std::move(lookup));
     });
@@ -117,8 +117,9 @@ void Engine::FinishFromCache(Execution& execution, size_t step, CacheLookup look
           ExecutionArn(PipelineArn(options_.region, options_.account, source.pipeline_name),
                        source.execution_id));
   result.metadata.Set("CacheHitResult", std::move(hit));
-  // The metadata points at the original job, so the run names it too.
+  // The metadata points at the original job, so the run names it and what it printed too.
   state.run.job_name = source.job_name;
+  state.run.log_file = source.log_file;
   FinishStep(execution, step, std::move(result), false);
 }
 

@@ -109,6 +109,8 @@ TEST(StepCache, KeysOnTheSpecAttributesAndInputContentOnly) {
                 std::string(64, 'c') + R"("},"s3://b/train.csv":{"s3://b/train.csv":")" +
                 std::string(64, 'a') + R"("}},"KeyVersion":1,"Type":"Training"})");
   EXPECT_EQ(CacheKeyOf(material), Sha256Hex(CanonicalJson(material)));
+  // The material is built canonical, so its plain JSON is the key's input too.
+  EXPECT_EQ(WriteJson(material), CanonicalJson(material));
 
   // Output locations and resources are not part of the key; written order is not either.
   Value elsewhere = Json(kTraining);

@@ -17,13 +17,23 @@ TimePoint FromMillis(int64_t millis) {
       std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(millis)));
 }
 
-// A prepared statement, finalized when it goes out of scope.
+// A prepared statement, finalized when it goes out of scope; or one of the store's kept
+// statements (SqliteStore::Prepared), only reset then, so that its next use compiles no SQL.
 class Statement {
  public:
   Statement(sqlite3* database, const char* sql) : database_(database) {
     status_ = sqlite3_prepare_v2(database, sql, -1, &statement_, nullptr);
   }
-  ~Statement() { sqlite3_finalize(statement_); }
+  Statement(sqlite3* database, sqlite3_stmt* kept)
+      : database_(database), statement_(kept), is_kept_(true) {}
+  ~Statement() {
+    if (!is_kept_) {
+      sqlite3_finalize(statement_);
+      return;
+    }
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -57,6 +67,7 @@ class Statement {
  private:
   sqlite3* database_;
   sqlite3_stmt* statement_ = nullptr;
+  bool is_kept_ = false;
   int status_ = SQLITE_OK;
 };
 
@@ -84,7 +95,24 @@ constexpr const char* kExecutionColumns =
 SqliteStore::SqliteStore(sqlite3* database, std::filesystem::path file)
     : database_(database), file_(std::move(file)) {}
 
-SqliteStore::~SqliteStore() { sqlite3_close(database_); }
+SqliteStore::~SqliteStore() {
+  for (auto& [sql, statement] : prepared_) sqlite3_finalize(statement);
+  sqlite3_close(database_);
+}
+
+sqlite3_stmt* SqliteStore::Prepared(const char* sql) {
+  auto found = prepared_.find(std::string_view(sql));
+  if (found != prepared_.end()) return found->second;
+  sqlite3_stmt* statement = nullptr;
+  // A failure leaves nullptr, which the statement's first step reports (SQLITE_MISUSE).
+  if (sqlite3_prepare_v3(database_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, nullptr) !=
+      SQLITE_OK) {
+    sqlite3_finalize(statement);
+    return nullptr;
+  }
+  prepared_.emplace(sql, statement);
+  return statement;
+}
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::path& file,
                                                        Durability durability) {
@@ -176,10 +204,11 @@ Result<void> SqliteStore::Write(Transition& transition) {
   };
   if (transition.execution) {
     const ExecutionRecord& e = *transition.execution;
-    Statement upsert(database_,
-                     "INSERT OR REPLACE INTO executions (id, pipeline_name, display_name, status, "
-                     "failure_reason, definition, parameters, max_parallel_steps, created_ms, "
-                     "last_modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    Statement upsert(database_, Prepared("INSERT OR REPLACE INTO executions (id, pipeline_name, "
+                                         "display_name, status, failure_reason, definition, "
+                                         "parameters, max_parallel_steps, created_ms, "
+                                         "last_modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                                         "?8, ?9, ?10)"));
     upsert.Bind(1, e.id).Bind(2, e.pipeline_name).Bind(3, e.display_name);
     upsert.Bind(4, ExecutionStatusName(e.status)).Bind(5, e.failure_reason).Bind(6, e.definition);
     upsert.Bind(7, e.parameters_json).Bind(8, e.max_parallel_steps).Bind(9, ToMillis(e.created));
@@ -189,11 +218,11 @@ Result<void> SqliteStore::Write(Transition& transition) {
   for (const StepRun& run : transition.step_runs) {
     Statement upsert(
         database_,
-        "INSERT OR REPLACE INTO step_runs (execution_id, step_name, attempt, step_type, "
-        "status, job_name, failure_class, failure_reason, properties, metadata, "
-        "log_file, started_ms, ended_ms, run_directory, job_process_id, "
-        "job_process_start_time, handler_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-        "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+        Prepared("INSERT OR REPLACE INTO step_runs (execution_id, step_name, attempt, step_type, "
+                 "status, job_name, failure_class, failure_reason, properties, metadata, "
+                 "log_file, started_ms, ended_ms, run_directory, job_process_id, "
+                 "job_process_start_time, handler_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                 "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
     upsert.Bind(1, run.execution_id).Bind(2, run.step_name).Bind(3, run.attempt);
     upsert.Bind(4, run.step_type).Bind(5, StepStatusName(run.status)).Bind(6, run.job_name);
     upsert.Bind(7, FailureClassName(run.failure_class)).Bind(8, run.failure_reason);
@@ -210,9 +239,9 @@ Result<void> SqliteStore::Write(Transition& transition) {
   }
   for (const CacheEntry& entry : transition.cache_entries) {
     Statement insert(database_,
-                     "INSERT OR REPLACE INTO cache_entries (pipeline_name, step_name, cache_key, "
-                     "material, execution_id, attempt, created_ms, outputs) VALUES (?1, ?2, ?3, "
-                     "?4, ?5, ?6, ?7, ?8)");
+                     Prepared("INSERT OR REPLACE INTO cache_entries (pipeline_name, step_name, "
+                              "cache_key, material, execution_id, attempt, created_ms, outputs) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     insert.Bind(1, entry.pipeline_name).Bind(2, entry.step_name).Bind(3, entry.cache_key);
     insert.Bind(4, entry.material_json).Bind(5, entry.execution_id).Bind(6, entry.attempt);
     insert.Bind(7, ToMillis(entry.created)).Bind(8, entry.outputs_json);
@@ -222,9 +251,10 @@ Result<void> SqliteStore::Write(Transition& transition) {
   }
   for (const CacheDecisionRecord& decision : transition.cache_decisions) {
     Statement upsert(database_,
-                     "INSERT OR REPLACE INTO cache_decisions (execution_id, step_name, attempt, "
-                     "outcome, reason, cache_key, compared_execution_id, compared_attempt, "
-                     "differences, decided_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                     Prepared("INSERT OR REPLACE INTO cache_decisions (execution_id, step_name, "
+                              "attempt, outcome, reason, cache_key, compared_execution_id, "
+                              "compared_attempt, differences, decided_ms) VALUES (?1, ?2, ?3, "
+                              "?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
     upsert.Bind(1, decision.execution_id).Bind(2, decision.step_name).Bind(3, decision.attempt);
     upsert.Bind(4, CacheOutcomeName(decision.outcome)).Bind(5, decision.reason);
     upsert.Bind(6, decision.cache_key).Bind(7, decision.compared_execution_id);
@@ -236,8 +266,8 @@ Result<void> SqliteStore::Write(Transition& transition) {
   }
   for (Event& event : transition.events) {
     Statement insert(database_,
-                     "INSERT INTO events (time_ms, execution_id, step_name, status, detail) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5)");
+                     Prepared("INSERT INTO events (time_ms, execution_id, step_name, status, "
+                              "detail) VALUES (?1, ?2, ?3, ?4, ?5)"));
     insert.Bind(1, ToMillis(event.time)).Bind(2, event.execution_id).Bind(3, event.step_name);
     insert.Bind(4, event.status).Bind(5, event.detail);
     if (insert.Step() != SQLITE_DONE) return fail(insert, "writing an event");

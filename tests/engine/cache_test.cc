@@ -127,6 +127,8 @@ TEST_F(StepCacheRun, AnIdenticalRunReusesEveryStepAndRunsNoJob) {
     // The property document is the original job's, and the metadata points at it.
     EXPECT_EQ(second.Step(step)->properties_json, first.Step(step)->properties_json);
     EXPECT_EQ(second.Step(step)->job_name, first.Step(step)->job_name);
+    // `sluice logs` shows what the reused run printed.
+    EXPECT_EQ(second.Step(step)->log_file, first.Step(step)->log_file);
   }
   EXPECT_EQ(second.Step("Train")->metadata_json,
             R"({"TrainingJob":{"Arn":"arn:aws:sagemaker:us-east-1:000000000000:training-job/)" +
