@@ -300,6 +300,9 @@ class DefinitionParser {
       return;
     }
     if (raw.as_list().empty()) Fail(pointer, "a pipeline needs at least one step");
+    // Steps in Condition branches come on top, but most definitions keep most steps here.
+    definition_.steps.reserve(raw.as_list().size());
+    definition_.step_index.reserve(raw.as_list().size());
     for (size_t i = 0; i < raw.as_list().size(); ++i) {
       auto index = ParseStep(raw.as_list()[i], PointerAppend(pointer, i), std::nullopt, false);
       if (index) definition_.top_level_steps.push_back(*index);
