@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include <unordered_set>
+
 namespace sluice {
 namespace {
 
@@ -182,11 +184,34 @@ Result<void> SqliteStore::ApplyAll(std::vector<Transition>& transitions) {
   return ApplyInOneTransaction(all);
 }
 
+namespace {
+
+// For each step run of each transition: whether a later one in the batch writes the same attempt
+// again. A batch often records an attempt twice (a cache hit's Starting and its end); writing only
+// the last leaves the same rows and saves a replace with all its index updates.
+std::vector<std::vector<bool>> SupersededStepRuns(const std::vector<Transition*>& transitions) {
+  std::vector<std::vector<bool>> superseded(transitions.size());
+  std::unordered_set<std::string> later;
+  for (size_t t = transitions.size(); t-- > 0;) {
+    const std::vector<StepRun>& runs = transitions[t]->step_runs;
+    superseded[t].assign(runs.size(), false);
+    for (size_t r = runs.size(); r-- > 0;) {
+      std::string key =
+          runs[r].execution_id + '\n' + runs[r].step_name + '\n' + std::to_string(runs[r].attempt);
+      superseded[t][r] = !later.insert(std::move(key)).second;
+    }
+  }
+  return superseded;
+}
+
+}  // namespace
+
 Result<void> SqliteStore::ApplyInOneTransaction(const std::vector<Transition*>& transitions) {
   std::lock_guard lock(mutex_);
+  const std::vector<std::vector<bool>> superseded = SupersededStepRuns(transitions);
   if (auto begun = Execute("BEGIN IMMEDIATE"); !begun) return begun;
-  for (Transition* transition : transitions) {
-    if (auto written = Write(*transition); !written) {
+  for (size_t t = 0; t < transitions.size(); ++t) {
+    if (auto written = Write(*transitions[t], superseded[t]); !written) {
       Rollback();
       return written;
     }
@@ -198,7 +223,8 @@ Result<void> SqliteStore::ApplyInOneTransaction(const std::vector<Transition*>& 
   return {};
 }
 
-Result<void> SqliteStore::Write(Transition& transition) {
+Result<void> SqliteStore::Write(Transition& transition,
+                                const std::vector<bool>& is_step_run_superseded) {
   auto fail = [&](const Statement& statement, std::string_view what) -> Result<void> {
     return statement.Failure(what);
   };
@@ -215,7 +241,9 @@ Result<void> SqliteStore::Write(Transition& transition) {
     upsert.Bind(10, ToMillis(e.last_modified));
     if (upsert.Step() != SQLITE_DONE) return fail(upsert, "writing execution " + e.id);
   }
-  for (const StepRun& run : transition.step_runs) {
+  for (size_t r = 0; r < transition.step_runs.size(); ++r) {
+    if (is_step_run_superseded[r]) continue;
+    const StepRun& run = transition.step_runs[r];
     Statement upsert(
         database_,
         Prepared("INSERT OR REPLACE INTO step_runs (execution_id, step_name, attempt, step_type, "

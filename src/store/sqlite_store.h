@@ -65,8 +65,8 @@ class SqliteStore : public MetadataStore {
  private:
   explicit SqliteStore(sqlite3* database, std::filesystem::path file);
   Result<void> ApplyInOneTransaction(const std::vector<Transition*>& transitions);
-  // Writes inside the caller's transaction.
-  Result<void> Write(Transition& transition);
+  // Writes inside the caller's transaction, leaving out the step runs marked superseded.
+  Result<void> Write(Transition& transition, const std::vector<bool>& is_step_run_superseded);
   // The write path's statements, compiled once per connection (most of a group commit's time
   // went into compiling them again for every row); nullptr when `sql` does not compile.
   sqlite3_stmt* Prepared(const char* sql);

@@ -220,6 +220,24 @@ TEST_F(SqliteStoreTest, ListsTheNewestCacheEntryOfEveryStepAndKey) {
   EXPECT_TRUE(elsewhere->empty());
 }
 
+TEST_F(SqliteStoreTest, AnAttemptWrittenTwiceInOneBatchKeepsItsLastWrite) {
+  auto store = OpenStore();
+  std::vector<Transition> batch = {CachedRun("exec00000001", 1000, "key-a")};
+  batch[0].cache_entries.clear();
+  batch[0].step_runs[0].status = StepStatus::kStarting;
+  Transition end;
+  end.step_runs.push_back(batch[0].step_runs[0]);
+  end.step_runs[0].status = StepStatus::kSucceeded;
+  end.step_runs[0].ended = TimePoint(std::chrono::milliseconds(1200));
+  batch.push_back(end);
+  ASSERT_TRUE(store->ApplyAll(batch).has_value());
+  auto runs = store->ListStepRuns("exec00000001");
+  ASSERT_TRUE(runs.has_value());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].status, StepStatus::kSucceeded);
+  EXPECT_EQ((*runs)[0].ended, TimePoint(std::chrono::milliseconds(1200)));
+}
+
 TEST_F(SqliteStoreTest, KeepsEachAttemptsCacheDecisionWithItsDifferences) {
   auto store = OpenStore();
   Transition transition = CachedRun("exec00000001", 1000, "key-a");
