@@ -32,8 +32,12 @@ namespace {
 std::vector<std::pair<std::string, std::string>> JobEnvironment(const std::string& region) {
   std::vector<std::pair<std::string, std::string>> environment;
   const char* path = std::getenv("PATH");
-  environment.emplace_back(
-      "PATH", "/usr/local/bin:/usr/bin:/bin" + std::string(path ? ":" + std::string(path) : ""));
+  std::string search_path = "/usr/local/bin:/usr/bin:/bin";
+  if (path != nullptr) {
+    search_path += ':';
+    search_path += path;
+  }
+  environment.emplace_back("PATH", std::move(search_path));
   for (const char* name : {"HOME", "LANG", "LC_ALL", "TZ"}) {
     if (const char* value = std::getenv(name)) environment.emplace_back(name, value);
   }
