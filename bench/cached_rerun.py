@@ -8,12 +8,15 @@ the script checks in the state directory's database before it reports anything.
 
 Usage: cached_rerun.py [--sluice PATH] [--steps 1000] [--shapes chain,fan,lattice] [--runs 5]
                        [--durability process|machine] [--work DIR]
-Prints one line per shape: the median and the fastest wall time of the cached re-runs.
+Prints one line per shape: the median and the fastest wall time of the cached re-runs, and the
+median CPU time (user + system) of the sluice process, which depends far less on what else the
+machine is doing.
 """
 import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -72,12 +75,15 @@ def run(sluice, state, definition, durability):
                "--state-dir", state, definition]
     if durability:
         command[2:2] = ["--durability", durability]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}")
-    return elapsed
+    return elapsed, cpu
 
 
 def check_all_hits(state, n):
@@ -118,14 +124,16 @@ def main():
             with open(definition, "w") as out:
                 json.dump(pipeline(shape, options.steps), out)
             state = os.path.join(directory, "state")
-            first = run(options.sluice, state, definition, options.durability)
-            times = []
+            first, _ = run(options.sluice, state, definition, options.durability)
+            times, cpus = [], []
             for _ in range(options.runs):
-                times.append(run(options.sluice, state, definition, options.durability))
+                elapsed, cpu = run(options.sluice, state, definition, options.durability)
+                times.append(elapsed)
+                cpus.append(cpu)
                 check_all_hits(state, options.steps)
             print(f"{shape:8s} {options.steps} steps: first run {first:.2f} s; cached re-run "
-                  f"median {statistics.median(times):.3f} s, fastest {min(times):.3f} s "
-                  f"({options.runs} runs)")
+                  f"median {statistics.median(times):.3f} s, fastest {min(times):.3f} s, "
+                  f"CPU {statistics.median(cpus):.3f} s ({options.runs} runs)")
             sys.stdout.flush()
     finally:
         if options.work is None:
