@@ -1,6 +1,7 @@
 // Commands that read what executions did, from committed state only: `sluice executions
-// list|describe`, `sluice steps EXECUTION`, `sluice logs EXECUTION [STEP] [--follow]`, and
-// `sluice cp` between local files and the object store behind s3:// URIs.
+// list|describe`, `sluice steps EXECUTION` (whose DETAIL is an attempt's failure, else why the
+// step cache reused or did not reuse an earlier run), `sluice logs EXECUTION [STEP] [--follow]`,
+// and `sluice cp` between local files and the object store behind s3:// URIs.
 #pragma once
 
 #include <string>
