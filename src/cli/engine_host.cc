@@ -25,11 +25,7 @@
 #include <unistd.h>
 
 namespace sluice {
-namespace {
-
-// The environment jobs start from: /usr/bin first on PATH (so `python3` is the interpreter the
-// runtimes expect), HOME, locale, and the region SageMaker jobs see.
-std::vector<std::pair<std::string, std::string>> BaseEnvironment() {
+std::vector<std::pair<std::string, std::string>> JobEnvironment(const std::string& region) {
   std::vector<std::pair<std::string, std::string>> environment;
   const char* path = std::getenv("PATH");
   std::string search_path = "/usr/local/bin:/usr/bin:/bin";
@@ -41,13 +37,12 @@ std::vector<std::pair<std::string, std::string>> BaseEnvironment() {
   for (const char* name : {"HOME", "LANG", "LC_ALL", "TZ"}) {
     if (const char* value = std::getenv(name)) environment.emplace_back(name, value);
   }
-  environment.emplace_back("AWS_REGION", "us-east-1");
-  environment.emplace_back("AWS_DEFAULT_REGION", "us-east-1");
+  environment.emplace_back("AWS_REGION", region);
+  environment.emplace_back("AWS_DEFAULT_REGION", region);
   environment.emplace_back("PYTHONUNBUFFERED", "1");
   return environment;
 }
 
-// Every job runs under sluice-run, which is installed (and built) beside this program.
 Result<std::filesystem::path> FindLauncher(const std::filesystem::path& executable) {
   std::filesystem::path launcher = executable.parent_path() / "sluice-run";
   std::error_code error;
@@ -56,8 +51,6 @@ Result<std::filesystem::path> FindLauncher(const std::filesystem::path& executab
   }
   return launcher;
 }
-
-}  // namespace
 
 std::filesystem::path ExecutionDirectory(const std::filesystem::path& state,
                                          const std::string& execution_id) {
@@ -110,7 +103,7 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   EngineOptions engine_options;
   engine_options.state_dir = state;
   engine_options.transform_driver = TransformDriverPath(*runtimes_dir);
-  engine_options.base_environment = BaseEnvironment();
+  engine_options.base_environment = JobEnvironment(engine_options.region);
   engine_options.is_cache_disabled = options.is_cache_disabled;
   if (options.isolation == "bwrap") {
     if (auto usable = CheckBubblewrap(kDefaultBubblewrapPath); usable) {

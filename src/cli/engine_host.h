@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sluice {
@@ -37,6 +38,13 @@ struct HostOptions {
 using BeginExecutions =
     std::function<Result<std::vector<std::string>, Errors>(Engine&, MetadataStore&)>;
 int HostExecutions(const HostOptions& options, const BeginExecutions& begin);
+
+// The environment jobs start from: /usr/bin first on PATH (so `python3` is the interpreter the
+// runtimes expect), HOME, locale, and the region SageMaker jobs see.
+std::vector<std::pair<std::string, std::string>> JobEnvironment(const std::string& region);
+
+// sluice-run, which every job runs under, installed (and built) beside `executable`.
+Result<std::filesystem::path> FindLauncher(const std::filesystem::path& executable);
 
 // The execution's directory under a state directory.
 std::filesystem::path ExecutionDirectory(const std::filesystem::path& state,

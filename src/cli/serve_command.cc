@@ -7,6 +7,7 @@
 #include "base/durability.h"
 #include "base/event_loop.h"
 #include "base/text.h"
+#include "cli/engine_host.h"
 #include "cli/state_dir.h"
 #include "engine/engine.h"
 #include "executors/bubblewrap.h"
@@ -27,25 +28,6 @@
 
 namespace sluice {
 namespace {
-
-// As for `sluice run`: /usr/bin first on PATH so that `python3` is the runtimes' interpreter.
-std::vector<std::pair<std::string, std::string>> JobEnvironment(const std::string& region) {
-  std::vector<std::pair<std::string, std::string>> environment;
-  const char* path = std::getenv("PATH");
-  std::string search_path = "/usr/local/bin:/usr/bin:/bin";
-  if (path != nullptr) {
-    search_path += ':';
-    search_path += path;
-  }
-  environment.emplace_back("PATH", std::move(search_path));
-  for (const char* name : {"HOME", "LANG", "LC_ALL", "TZ"}) {
-    if (const char* value = std::getenv(name)) environment.emplace_back(name, value);
-  }
-  environment.emplace_back("AWS_REGION", region);
-  environment.emplace_back("AWS_DEFAULT_REGION", region);
-  environment.emplace_back("PYTHONUNBUFFERED", "1");
-  return environment;
-}
 
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
   const size_t colon = listen.rfind(':');
@@ -135,10 +117,9 @@ int RunServe(const ServeOptions& options) {
     std::cerr << "sluice: " << runtimes.error().ToString() << "\n";
     return 2;
   }
-  const std::filesystem::path launcher = CurrentExecutablePath().parent_path() / "sluice-run";
-  if (std::error_code error; !std::filesystem::is_regular_file(launcher, error)) {
-    std::cerr << "sluice: " << launcher.string()
-              << ": the job launcher is missing (it belongs beside sluice)\n";
+  auto launcher = FindLauncher(CurrentExecutablePath());
+  if (!launcher) {
+    std::cerr << "sluice: " << launcher.error().ToString() << "\n";
     return 1;
   }
 
@@ -170,7 +151,7 @@ int RunServe(const ServeOptions& options) {
   LocalArtifactStore artifacts(ObjectsPath(state), clock, *durability);
   EventLoop loop;
   LocalExecutor executor(
-      loop, LocalExecutorOptions{.launcher_path = launcher, .durability = *durability});
+      loop, LocalExecutorOptions{.launcher_path = *launcher, .durability = *durability});
   Engine engine(loop, **store, artifacts, executor, *runtimes, clock, engine_options);
   SageMakerService service(loop, engine, **store,
                            ServiceOptions{state, engine_options.region, engine_options.account});

@@ -94,8 +94,18 @@ std::string StringAt(const Value& document, std::initializer_list<std::string_vi
                      std::string fallback) {
   const Value* found = MemberAt(document, path);
   if (found == nullptr || found->is_null()) return fallback;
-  if (found->is_string()) return found->as_string();
-  return RenderForJoin(*found);
+  return TextOf(*found);
+}
+
+std::string TextOf(const Value& value) {
+  return value.is_string() ? value.as_string() : RenderForJoin(value);
+}
+
+std::vector<std::string> TextsOf(const Value* list) {
+  std::vector<std::string> items;
+  if (list == nullptr || !list->is_list()) return items;
+  for (const Value& item : list->as_list()) items.push_back(TextOf(item));
+  return items;
 }
 
 Result<void> WriteJsonFile(const std::filesystem::path& file, const Value& value) {

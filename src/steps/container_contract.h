@@ -54,6 +54,12 @@ const Value* MemberAt(const Value& document, std::initializer_list<std::string_v
 std::string StringAt(const Value& document, std::initializer_list<std::string_view> path,
                      std::string fallback = "");
 
+// A value as the string a job sees: strings as they are, anything else as Std:Join renders it.
+std::string TextOf(const Value& value);
+// The items of a list of strings (ContainerEntrypoint, ContainerArguments), each as TextOf.
+// Empty when `list` is null or not a list.
+std::vector<std::string> TextsOf(const Value* list);
+
 Result<void> WriteJsonFile(const std::filesystem::path& file, const Value& value);
 // The first `limit` bytes of a file, or "" when it does not exist.
 std::string ReadFileHead(const std::filesystem::path& file, size_t limit);

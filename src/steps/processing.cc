@@ -9,19 +9,6 @@
 #include "steps/image_command.h"
 
 namespace sluice {
-namespace {
-
-std::vector<std::string> StringList(const Value* list) {
-  std::vector<std::string> items;
-  if (list == nullptr || !list->is_list()) return items;
-  for (const Value& item : list->as_list()) {
-    items.push_back(item.is_string() ? item.as_string() : RenderForJoin(item));
-  }
-  return items;
-}
-
-}  // namespace
-
 Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const {
   auto resolved = Resolve(context.spec.arguments, context.scope);
   if (!resolved) return resolved.error();
@@ -101,8 +88,8 @@ Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const
   auto command =
       CommandForImage(context.runtimes, ContainerMode::kProcessing,
                       StringAt(arguments, {"AppSpecification", "ImageUri"}),
-                      StringList(MemberAt(arguments, {"AppSpecification", "ContainerEntrypoint"})),
-                      StringList(MemberAt(arguments, {"AppSpecification", "ContainerArguments"})));
+                      TextsOf(MemberAt(arguments, {"AppSpecification", "ContainerEntrypoint"})),
+                      TextsOf(MemberAt(arguments, {"AppSpecification", "ContainerArguments"})));
   if (!command) {
     Error failure = command.error();
     failure.where = where + "/AppSpecification";
@@ -118,9 +105,7 @@ Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const
   if (const Value* environment = arguments.Find("Environment");
       environment && environment->is_map()) {
     for (const Member& member : environment->as_map()) {
-      SetVariable(job.environment, member.key,
-                  layout.Remap(member.value.is_string() ? member.value.as_string()
-                                                        : RenderForJoin(member.value)));
+      SetVariable(job.environment, member.key, layout.Remap(TextOf(member.value)));
     }
   }
   SetVariable(job.environment, "PROCESSING_JOB_NAME", context.job_name);

@@ -14,19 +14,6 @@
 namespace sluice {
 namespace {
 
-std::vector<std::string> StringList(const Value* list) {
-  std::vector<std::string> items;
-  if (list == nullptr || !list->is_list()) return items;
-  for (const Value& item : list->as_list()) {
-    items.push_back(item.is_string() ? item.as_string() : RenderForJoin(item));
-  }
-  return items;
-}
-
-std::string AsText(const Value& value) {
-  return value.is_string() ? value.as_string() : RenderForJoin(value);
-}
-
 std::string UpperSnake(std::string_view name) {
   std::string result;
   for (char c : name) {
@@ -103,7 +90,7 @@ Result<Preparation> TrainingHandler::Prepare(const StepContext& context) const {
   Value hyperparameters = Value::EmptyMap();
   if (const Value* given = arguments.Find("HyperParameters"); given && given->is_map()) {
     for (const Member& member : given->as_map()) {
-      hyperparameters.Set(member.key, AsText(member.value));
+      hyperparameters.Set(member.key, TextOf(member.value));
     }
   }
   const std::string instance_type =
@@ -136,8 +123,8 @@ Result<Preparation> TrainingHandler::Prepare(const StepContext& context) const {
   auto command = CommandForImage(
       context.runtimes, ContainerMode::kTraining,
       StringAt(arguments, {"AlgorithmSpecification", "TrainingImage"}),
-      StringList(MemberAt(arguments, {"AlgorithmSpecification", "ContainerEntrypoint"})),
-      StringList(MemberAt(arguments, {"AlgorithmSpecification", "ContainerArguments"})), [&] {
+      TextsOf(MemberAt(arguments, {"AlgorithmSpecification", "ContainerEntrypoint"})),
+      TextsOf(MemberAt(arguments, {"AlgorithmSpecification", "ContainerArguments"})), [&] {
         std::vector<std::pair<std::string, std::string>> pairs;
         for (const Member& member : hyperparameters.as_map()) {
           pairs.emplace_back(member.key, member.value.as_string());
@@ -199,7 +186,7 @@ Result<Preparation> TrainingHandler::Prepare(const StepContext& context) const {
   if (const Value* environment = arguments.Find("Environment");
       environment && environment->is_map()) {
     for (const Member& member : environment->as_map()) {
-      SetVariable(job.environment, member.key, layout.Remap(AsText(member.value)));
+      SetVariable(job.environment, member.key, layout.Remap(TextOf(member.value)));
     }
   }
   job.working_directory =

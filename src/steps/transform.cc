@@ -10,10 +10,6 @@
 namespace sluice {
 namespace {
 
-std::string AsText(const Value& value) {
-  return value.is_string() ? value.as_string() : RenderForJoin(value);
-}
-
 constexpr std::string_view kInputDir = "/opt/ml/transform/input";
 constexpr std::string_view kOutputDir = "/opt/ml/transform/output";
 constexpr std::string_view kConfigFile = "/opt/ml/transform/config.json";
@@ -97,7 +93,7 @@ Result<Preparation> TransformHandler::Prepare(const StepContext& context) const 
   for (const Value* variables : {container->Find("Environment"), arguments.Find("Environment")}) {
     if (variables == nullptr || !variables->is_map()) continue;
     for (const Member& member : variables->as_map()) {
-      SetVariable(environment, member.key, layout.Remap(AsText(member.value)));
+      SetVariable(environment, member.key, layout.Remap(TextOf(member.value)));
     }
   }
   const std::string strategy = StringAt(arguments, {"BatchStrategy"}, "MultiRecord");
