@@ -12,7 +12,9 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -136,6 +138,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     HttpRequest given;
     given.request_id = request_id;
+    given.method = std::string(request.method_string());
+    given.path = std::string(request.target());
+    for (const auto& field : request) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      given.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
     given.target = std::string(request[beast::string_view("X-Amz-Target")]);
     given.content_type = std::string(request[http::field::content_type]);
     given.body = std::move(request.body());

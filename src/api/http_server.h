@@ -16,13 +16,19 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sluice {
 
 struct HttpRequest {
   std::string request_id;  // x-amzn-RequestId of the answer
+  std::string method;      // "POST", "GET", ...
+  std::string path;        // the request target as sent: path and query
   std::string target;      // X-Amz-Target
   std::string content_type;
+  // Every header as received, names lower-cased, in order (request signatures cover them).
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
 

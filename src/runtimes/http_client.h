@@ -32,6 +32,11 @@ struct HttpResponse {
 // A transport failure (refused, reset, timed out) is an error; any HTTP status is a response.
 Result<HttpResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout);
 
+// One POST; `headers` are "Name: value" lines. Same error rule as HttpGet.
+Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
+                              const std::vector<std::string>& headers,
+                              std::chrono::milliseconds timeout);
+
 struct PostRequest {
   size_t id = 0;  // the caller's, handed back with the response
   std::string body;
