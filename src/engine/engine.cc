@@ -28,9 +28,12 @@ namespace {
 constexpr size_t kMaxExecutionFailureReason = 1300;
 constexpr size_t kMaxStepFailureReason = 1024;
 
-std::filesystem::path RunDirectoryOf(const Execution& execution, size_t step, int64_t attempt) {
-  return execution.directory / "runs" / execution.pipeline->definition.steps[step].name /
-         ("attempt-" + std::to_string(attempt));
+// Everything of one attempt lives in one directory: the handler's work (the `ml/` tree), the
+// log, and the launcher's records. Each directory and file a step creates is an inode to
+// allocate, which is a large part of what a short step costs.
+std::filesystem::path AttemptDirectoryOf(const Execution& execution, std::string_view step_name,
+                                         int64_t attempt) {
+  return execution.directory / "steps" / step_name / ("attempt-" + std::to_string(attempt));
 }
 
 std::string Truncate(std::string text, size_t limit) {
@@ -306,9 +309,7 @@ void Engine::StartAttempt(Execution& execution, size_t step) {
   run.step_type = std::string(InfoOf(spec.type).name);
   run.status = StepStatus::kStarting;
   run.job_name = JobNameFor(execution.record.id, spec.name, state.attempt);
-  run.log_file = (execution.directory / "logs" / spec.name /
-                  ("attempt-" + std::to_string(state.attempt) + ".log"))
-                     .string();
+  run.log_file = (AttemptDirectoryOf(execution, spec.name, state.attempt) / "output.log").string();
   run.started = now;
   Transition transition;
   transition.step_runs.push_back(run);
@@ -333,8 +334,7 @@ std::shared_ptr<StepTask> Engine::MakeStepTask(Execution& execution, size_t step
   auto task = std::make_shared<StepTask>(StepTask{
       execution.record.id, step, state.attempt, execution.pipeline, execution.identity,
       StepScope(execution.pipeline, execution.parameters, execution.variables, &artifacts_),
-      state.run.job_name,
-      execution.directory / "steps" / spec.name / ("attempt-" + std::to_string(state.attempt)),
+      state.run.job_name, AttemptDirectoryOf(execution, spec.name, state.attempt),
       state.run.log_file, &handler, Value()});
   task->scope.SetJobName(state.run.job_name, spec.type == StepType::kTraining);
   for (const Edge& edge : execution.pipeline->dag.Upstream(step)) {
@@ -373,7 +373,6 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
   workers_->Submit([this, task] {
     std::error_code error;
     std::filesystem::create_directories(task->work_dir, error);
-    std::filesystem::create_directories(std::filesystem::path(task->log_file).parent_path(), error);
     const StepContext context = task->Context(options_, artifacts_, runtimes_);
     PrepareOutcome outcome{task->handler->Prepare(context)};
     loop_.Post([this, task, outcome = std::move(outcome)]() mutable {
@@ -406,7 +405,7 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
   task->state = std::move(preparation.state);
   // Derived from the attempt's identity: launching the attempt again after a crash finds the
   // run this launch starts instead of starting a second one.
-  preparation.job->run_directory = RunDirectoryOf(*execution, task->step, task->attempt);
+  preparation.job->run_directory = task->work_dir;
   auto launched = executor_.Launch(
       *preparation.job, [this, task](JobResult job) { OnJobDone(task, std::move(job)); });
   if (!launched) {
@@ -457,8 +456,7 @@ Result<JobId> Engine::AdoptJob(Execution& execution, size_t step) {
       .scope =
           StepScope(execution.pipeline, execution.parameters, execution.variables, &artifacts_),
       .job_name = run.job_name,
-      .work_dir =
-          execution.directory / "steps" / spec.name / ("attempt-" + std::to_string(run.attempt)),
+      .work_dir = AttemptDirectoryOf(execution, spec.name, run.attempt),
       .log_file = run.log_file,
       .handler = handler,
       .state = std::move(*handler_state)});
