@@ -47,7 +47,8 @@ struct StepTask {
                        runtimes,
                        options.transform_driver,
                        options.state_dir / "resources",
-                       options.base_environment};
+                       options.base_environment,
+                       options.state_dir / "functions.json"};
   }
 };
 

@@ -101,7 +101,7 @@ Result<void> WaitForPing(ModelServerProcess& server, const std::string& base_url
       return MakeError(ErrorCode::kUnavailable, "model server",
                        *exit + " before answering GET /ping" + ServerLogEnding(server));
     }
-    Result<HttpResponse> ping = HttpGet(base_url + "/ping", std::chrono::seconds(2));
+    Result<HttpClientResponse> ping = HttpGet(base_url + "/ping", std::chrono::seconds(2));
     if (ping && ping->status == 200) return {};
     last_answer = ping ? "status " + std::to_string(ping->status) : ping.error().message;
     if (std::chrono::steady_clock::now() >= deadline) {
@@ -117,7 +117,7 @@ Result<void> WaitForPing(ModelServerProcess& server, const std::string& base_url
 Settings SettleSettings(const TransformConfig& config, const std::string& base_url) {
   Settings settings;
   if (!config.batch_strategy || !config.max_payload_mb || !config.max_concurrent_transforms) {
-    Result<HttpResponse> answer =
+    Result<HttpClientResponse> answer =
         HttpGet(base_url + "/execution-parameters", std::chrono::seconds(5));
     Result<Value> parameters = answer && answer->status == 200
                                    ? ParseJson(answer->body, "GET /execution-parameters")
@@ -280,7 +280,7 @@ class FileTransform {
       return MakeError(ErrorCode::kUnavailable, where,
                        "POST /invocations failed: " + outcome.response.error().ToString());
     }
-    HttpResponse& response = *outcome.response;
+    HttpClientResponse& response = *outcome.response;
     if (response.status < 200 || response.status >= 300) {
       return MakeError(ErrorCode::kUnavailable, where,
                        "POST /invocations answered " + std::to_string(response.status) + ": " +

@@ -48,7 +48,8 @@ PostOutcome Outcome(Transfer& transfer, CURLcode result, long status) {
     return PostOutcome{transfer.request.id,
                        TransportError(transfer.url, result, transfer.error_buffer)};
   }
-  return PostOutcome{transfer.request.id, HttpResponse{status, std::move(transfer.response_body)}};
+  return PostOutcome{transfer.request.id,
+                     HttpClientResponse{status, std::move(transfer.response_body)}};
 }
 
 }  // namespace
@@ -56,10 +57,10 @@ PostOutcome Outcome(Transfer& transfer, CURLcode result, long status) {
 CurlSession::CurlSession() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 CurlSession::~CurlSession() { curl_global_cleanup(); }
 
-Result<HttpResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout) {
+Result<HttpClientResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout) {
   Easy easy(curl_easy_init());
   if (!easy) return MakeError(ErrorCode::kInternal, url, "curl_easy_init failed");
-  HttpResponse response;
+  HttpClientResponse response;
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
@@ -73,9 +74,9 @@ Result<HttpResponse> HttpGet(const std::string& url, std::chrono::milliseconds t
   return response;
 }
 
-Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
-                              const std::vector<std::string>& headers,
-                              std::chrono::milliseconds timeout) {
+Result<HttpClientResponse> HttpPost(const std::string& url, const std::string& body,
+                                    const std::vector<std::string>& headers,
+                                    std::chrono::milliseconds timeout) {
   Easy easy(curl_easy_init());
   if (!easy) return MakeError(ErrorCode::kInternal, url, "curl_easy_init failed");
   HeaderList header_list;
@@ -83,7 +84,7 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
     header_list.reset(curl_slist_append(header_list.release(), header.c_str()));
   }
   header_list.reset(curl_slist_append(header_list.release(), "Expect:"));
-  HttpResponse response;
+  HttpClientResponse response;
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, body.data());

@@ -24,18 +24,19 @@ class CurlSession {
   CurlSession& operator=(const CurlSession&) = delete;
 };
 
-struct HttpResponse {
+// Named apart from the API server's HttpResponse: both live in one binary.
+struct HttpClientResponse {
   long status = 0;
   std::string body;
 };
 
 // A transport failure (refused, reset, timed out) is an error; any HTTP status is a response.
-Result<HttpResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout);
+Result<HttpClientResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout);
 
 // One POST; `headers` are "Name: value" lines. Same error rule as HttpGet.
-Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
-                              const std::vector<std::string>& headers,
-                              std::chrono::milliseconds timeout);
+Result<HttpClientResponse> HttpPost(const std::string& url, const std::string& body,
+                                    const std::vector<std::string>& headers,
+                                    std::chrono::milliseconds timeout);
 
 struct PostRequest {
   size_t id = 0;  // the caller's, handed back with the response
@@ -44,7 +45,7 @@ struct PostRequest {
 
 struct PostOutcome {
   size_t id = 0;
-  Result<HttpResponse> response;
+  Result<HttpClientResponse> response;
 };
 
 class ParallelPoster {

@@ -48,6 +48,8 @@ struct StepContext {
   // Where models and model packages that steps create are recorded (one JSON file each).
   std::filesystem::path resources_dir;
   std::vector<std::pair<std::string, std::string>> base_environment;  // PATH, endpoints, ...
+  // Where Lambda steps find their FunctionArn (steps/function_map.h); read at each invocation.
+  std::filesystem::path functions_file = {};
 };
 
 struct StepResult {

@@ -1,5 +1,6 @@
 // Which step types run here, and why the others do not.
 #include "steps/control_steps.h"
+#include "steps/lambda_step.h"
 #include "steps/processing.h"
 #include "steps/step_handler.h"
 #include "steps/training.h"
@@ -15,6 +16,7 @@ const StepHandler* HandlerFor(StepType type, std::string* why) {
   static const RegisterModelHandler register_model;
   static const ConditionHandler condition;
   static const FailHandler fail;
+  static const LambdaHandler lambda;
   auto unsupported = [&](std::string reason) -> const StepHandler* {
     if (why != nullptr) *why = std::move(reason);
     return nullptr;
@@ -37,7 +39,7 @@ const StepHandler* HandlerFor(StepType type, std::string* why) {
     case StepType::kTuning:
       return unsupported("Tuning steps (hyperparameter tuning jobs)");
     case StepType::kLambda:
-      return unsupported("Lambda steps (a function map for FunctionArn)");
+      return &lambda;
     case StepType::kCallback:
       return unsupported("Callback steps (a queue that `sluice serve` provides)");
     case StepType::kEmr:
