@@ -149,6 +149,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     given.target = std::string(request[beast::string_view("X-Amz-Target")]);
     given.content_type = std::string(request[http::field::content_type]);
     given.body = std::move(request.body());
+    if (server_->options.authenticate) {
+      if (std::optional<HttpResponse> refusal = server_->options.authenticate(given)) {
+        return Answer(refusal->status, std::move(refusal->body), keep_alive, request_id);
+      }
+    }
     is_busy_ = true;
     // The connection object lives until the answer is written, however long the handler takes.
     HttpReply reply = [self = shared_from_this(), keep_alive, request_id](HttpResponse response) {

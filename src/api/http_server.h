@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +50,9 @@ struct HttpServerOptions {
   // How long a connection may take to send a request (or to read an answer) before it is
   // closed; also how long an idle keep-alive connection stays open.
   std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+  // Consulted for every request before any route sees it (request signatures): an answer
+  // refuses the request with it. Empty: every request is let through.
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> authenticate;
 };
 
 // The body of a SageMaker error: {"__type": code, "message": message}.

@@ -144,6 +144,8 @@ int main(int argc, char** argv) {
       "serve", "Serve the SageMaker API (boto3, the SageMaker SDK) here until SIGTERM or Ctrl-C");
   serve->add_option("--listen", serve_options.listen,
                     "ADDRESS:PORT to listen on (default 127.0.0.1:8080; port 0: any free port)");
+  serve->add_option("--credentials", serve_options.credentials_file,
+                    "File of access keys whose SigV4 signatures every request must carry");
   serve->add_flag("--no-cache", host.is_cache_disabled,
                   "Reuse no earlier step run from the step cache (runs are still recorded in it)");
   add_host_options(serve);

@@ -2,6 +2,7 @@
 
 #include "api/http_server.h"
 #include "api/sagemaker_service.h"
+#include "api/sigv4_keys.h"
 #include "artifacts/local_artifact_store.h"
 #include "base/clock.h"
 #include "base/durability.h"
@@ -89,6 +90,19 @@ int RunServe(const ServeOptions& options) {
     std::cerr << "sluice: " << listen.error().ToString() << "\n";
     return 2;
   }
+  SigV4Keys keys;
+  if (!options.credentials_file.empty()) {
+    auto loaded = LoadSigV4Keys(options.credentials_file);
+    if (!loaded) {
+      std::cerr << "sluice: --credentials: " << loaded.error().ToString() << "\n";
+      return 2;
+    }
+    keys = std::move(*loaded);
+  }
+  if (auto added = AddSigV4KeyFromEnvironment(keys); !added) {
+    std::cerr << "sluice: " << added.error().ToString() << "\n";
+    return 2;
+  }
   const std::filesystem::path state = ResolveStateDir(options.host.state_dir);
   if (auto made = EnsureStateDir(state); !made) {
     std::cerr << "sluice: " << made.error().ToString() << "\n";
@@ -159,6 +173,19 @@ int RunServe(const ServeOptions& options) {
   HttpServerOptions server_options;
   server_options.address = listen->first;
   server_options.port = listen->second;
+  if (!keys.empty()) {
+    server_options.authenticate = [&keys](const HttpRequest& request) {
+      std::optional<HttpResponse> refusal;
+      if (auto refused = VerifySigV4(request, keys, std::chrono::system_clock::now())) {
+        refusal = HttpResponse{refused->status, ErrorBody(refused->code, refused->message)};
+      }
+      return refusal;
+    };
+  } else if (server_options.address != "127.0.0.1" && server_options.address != "::1" &&
+             server_options.address != "localhost") {
+    std::cerr << "sluice: serving " << server_options.address
+              << " without --credentials: anyone who reaches it can run steps\n";
+  }
   auto server = HttpServer::Start(server_options, [&service](HttpRequest request, HttpReply reply) {
     service.Handle(std::move(request), std::move(reply));
   });

@@ -13,6 +13,9 @@ namespace sluice {
 struct ServeOptions {
   HostOptions host;
   std::string listen = "127.0.0.1:8080";  // port 0: any free port
+  // Keys whose SigV4 signatures requests must carry (api/sigv4_keys.h); with none given here
+  // or in SLUICE_ACCESS_KEY_ID, requests are not checked.
+  std::string credentials_file;
 };
 
 int RunServe(const ServeOptions& options);
