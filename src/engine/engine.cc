@@ -36,6 +36,24 @@ std::filesystem::path AttemptDirectoryOf(const Execution& execution, std::string
   return execution.directory / "steps" / step_name / ("attempt-" + std::to_string(attempt));
 }
 
+// Whether a later step's expressions may read this step's properties. Only those steps keep
+// their property documents in memory: the store has every step's, and on a large pipeline
+// ordered by DependsOn alone the documents would be most of what an execution holds.
+bool HasPropertyReaders(const CompiledPipeline& pipeline, size_t step) {
+  for (const Edge& edge : pipeline.dag.Downstream(step)) {
+    if (edge.kind != EdgeKind::kOrder) return true;
+  }
+  return false;
+}
+
+// What a finished attempt's record keeps in memory once it is committed: the documents and
+// the handler's state are in the store.
+void ReleaseCommittedDocuments(StepRun& run) {
+  std::string().swap(run.properties_json);
+  std::string().swap(run.metadata_json);
+  std::string().swap(run.handler_state_json);
+}
+
 std::string Truncate(std::string text, size_t limit) {
   if (text.size() > limit) text.resize(limit);
   return text;
@@ -202,9 +220,11 @@ void Engine::LoadSucceededStep(Execution& execution, size_t step, const StepRun&
   state.status = StepStatus::kSucceeded;
   state.attempt = std::max(state.attempt, run.attempt);
   state.run = run;
+  ReleaseCommittedDocuments(state.run);
   state.properties = std::make_shared<const Value>(properties ? *properties : Value::EmptyMap());
   const Value* outcome = state.properties->Find("Outcome");
   state.condition_outcome = outcome == nullptr || !outcome->is_boolean() || outcome->as_boolean();
+  if (!HasPropertyReaders(*execution.pipeline, step)) state.properties.reset();
   execution.scheduler->MarkSucceeded(step, state.condition_outcome);
 }
 
@@ -521,11 +541,12 @@ void Engine::FinishStep(Execution& execution, size_t step, StepResult result, bo
   run.properties_json = WriteJson(result.properties);
   run.metadata_json = WriteJson(result.metadata);
   run.ended = now;
-  if (status == StepStatus::kSucceeded) {
+  if (status == StepStatus::kSucceeded && HasPropertyReaders(*execution.pipeline, step)) {
     state.properties = std::make_shared<const Value>(std::move(result.properties));
   }
   Transition transition;
   transition.step_runs.push_back(run);
+  ReleaseCommittedDocuments(run);
   const bool is_hit = state.cache_decision && state.cache_decision->outcome == CacheOutcome::kHit;
   transition.events.push_back(MakeEvent(
       execution, run.step_name, std::string(StepStatusName(status)),
