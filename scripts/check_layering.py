@@ -21,8 +21,10 @@ ALLOWED = {
     "engine": {"base", "definition", "graph", "model", "store", "executors", "artifacts", "steps"},
     # The SageMaker API: commands to the engine, queries through the store's seam.
     "api": {"base", "definition", "graph", "model", "store", "engine"},
+    # Events rendered from the store, and delivered to webhooks over runtimes/' HTTP client.
+    "events": {"base", "definition", "model", "store", "engine", "runtimes"},
     "cli": {"base", "definition", "graph", "model", "store", "artifacts", "executors", "runtimes",
-            "steps", "engine", "api"},
+            "steps", "engine", "api", "events"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')

@@ -3,6 +3,7 @@
 #include "cli/cache_commands.h"
 #include "cli/commands.h"
 #include "cli/control_commands.h"
+#include "cli/events_command.h"
 #include "cli/inspect_commands.h"
 #include "cli/run_command.h"
 #include "cli/serve_command.h"
@@ -182,6 +183,18 @@ int main(int argc, char** argv) {
   add_state_dir(logs);
   logs->callback(
       [&] { status = sluice::RunLogs(state_dir, execution_id, log_step, is_following); });
+
+  std::string events_execution;
+  bool is_following_events = false;
+  bool is_events_json = false;
+  auto* events = app.add_subcommand("events", "State changes of an execution, or of all of them");
+  events->add_option("EXECUTION", events_execution, "Execution id or ARN (default: all)");
+  events->add_flag("--follow,-f", is_following_events, "Keep printing until the execution ends");
+  events->add_flag("--json", is_events_json, "Print EventBridge JSON, one event a line");
+  add_state_dir(events);
+  events->callback([&] {
+    status = sluice::RunEvents(state_dir, events_execution, is_following_events, is_events_json);
+  });
 
   auto* cache = app.add_subcommand("cache", "The step cache");
   cache->require_subcommand(1);

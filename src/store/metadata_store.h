@@ -34,6 +34,12 @@ class MetadataStore {
   virtual Result<std::vector<StepRun>> ListStepRuns(std::string_view execution_id) = 0;
   virtual Result<std::vector<Event>> ListEvents(std::string_view execution_id,
                                                 int64_t after_sequence) = 0;
+  // Events of every execution after `after_sequence`, oldest first, at most `limit` of them.
+  virtual Result<std::vector<Event>> ListEventsOfAll(int64_t after_sequence, size_t limit) = 0;
+  // How far each event consumer (a webhook) got: the sequence of the last event it has been
+  // handed, durably; nullopt for a consumer not seen before.
+  virtual Result<std::optional<int64_t>> FindDeliveredSequence(std::string_view consumer) = 0;
+  virtual Result<void> PutDeliveredSequence(std::string_view consumer, int64_t sequence) = 0;
 
   // Step caching, within one pipeline: the newest entry of every (step, cache key), each with
   // its run's job name, properties, metadata and log; by step name, then newest first. One read

@@ -129,6 +129,14 @@ CREATE TABLE IF NOT EXISTS tags (
   PRIMARY KEY (resource_arn, key)
 );
 )sql",
+      // Event delivery: how far each webhook got through the events, so that a restarted
+      // engine resumes delivery where it stopped.
+      R"sql(CREATE TABLE IF NOT EXISTS event_deliveries (
+  consumer TEXT PRIMARY KEY,
+  delivered_sequence INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+)sql",
   };
   return migrations;
 }

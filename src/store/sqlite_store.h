@@ -33,6 +33,9 @@ class SqliteStore : public MetadataStore {
   Result<std::vector<StepRun>> ListStepRuns(std::string_view execution_id) override;
   Result<std::vector<Event>> ListEvents(std::string_view execution_id,
                                         int64_t after_sequence) override;
+  Result<std::vector<Event>> ListEventsOfAll(int64_t after_sequence, size_t limit) override;
+  Result<std::optional<int64_t>> FindDeliveredSequence(std::string_view consumer) override;
+  Result<void> PutDeliveredSequence(std::string_view consumer, int64_t sequence) override;
   Result<std::vector<CacheEntry>> ListNewestCacheEntries(std::string_view pipeline_name) override;
   Result<std::vector<CacheDecisionRecord>> ListCacheDecisions(
       std::string_view execution_id) override;

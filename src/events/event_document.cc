@@ -1,0 +1,73 @@
+#include "events/event_document.h"
+
+#include "base/time_format.h"
+#include "engine/identifiers.h"
+
+#include <openssl/evp.h>
+
+namespace sluice {
+
+std::string DetailType(const Event& event) {
+  return event.step_name.empty() ? kExecutionStatusChange : kStepStatusChange;
+}
+
+std::string EventId(const Event& event) {
+  const std::string material = event.execution_id + "/" + std::to_string(event.sequence);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(material.data(), material.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
+    id += kHex[digest[i] >> 4];
+    id += kHex[digest[i] & 0xf];
+  }
+  return id;
+}
+
+nlohmann::json EventBridgeDocument(const Event& event, const EventFacts& facts) {
+  const std::string pipeline_arn = PipelineArn(facts.region, facts.account, facts.pipeline_name);
+  const std::string execution_arn = ExecutionArn(pipeline_arn, event.execution_id);
+  nlohmann::json detail = nlohmann::json::object();
+  detail["pipelineArn"] = pipeline_arn;
+  detail["pipelineExecutionArn"] = execution_arn;
+  detail["pipelineExecutionDisplayName"] = facts.execution_display_name;
+  if (event.step_name.empty()) {
+    detail["executionStartTime"] = FormatIsoTime(facts.execution_start);
+    if (facts.execution_end) detail["executionEndTime"] = FormatIsoTime(*facts.execution_end);
+    detail["currentPipelineExecutionStatus"] = event.status;
+    if (!facts.previous_status.empty()) {
+      detail["previousPipelineExecutionStatus"] = facts.previous_status;
+    }
+    if (!facts.execution_description.empty()) {
+      detail["pipelineExecutionDescription"] = facts.execution_description;
+    }
+  } else {
+    detail["stepName"] = event.step_name;
+    if (!facts.step_type.empty()) detail["stepType"] = facts.step_type;
+    detail["currentStepStatus"] = event.status;
+    if (!facts.previous_status.empty()) detail["previousStepStatus"] = facts.previous_status;
+    if (facts.step_start) detail["stepStartTime"] = FormatIsoTime(*facts.step_start);
+    if (facts.step_end) detail["stepEndTime"] = FormatIsoTime(*facts.step_end);
+    if (!facts.metadata_json.empty()) {
+      nlohmann::json metadata = nlohmann::json::parse(facts.metadata_json, nullptr, false);
+      if (!metadata.is_discarded() && !metadata.empty()) detail["metadata"] = metadata;
+    }
+    if (!facts.job_name.empty()) detail["jobDetails"] = {{"jobName", facts.job_name}};
+  }
+  if (!event.detail.empty() && (event.status == "Failed" || event.status == "Stopped")) {
+    detail["failureReason"] = event.detail;
+  }
+  return nlohmann::json{{"version", "0"},
+                        {"id", EventId(event)},
+                        {"detail-type", DetailType(event)},
+                        {"source", "aws.sagemaker"},
+                        {"account", facts.account},
+                        {"time", FormatIsoTime(event.time)},
+                        {"region", facts.region},
+                        {"resources", {pipeline_arn, execution_arn}},
+                        {"detail", std::move(detail)}};
+}
+
+}  // namespace sluice
