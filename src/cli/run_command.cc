@@ -63,7 +63,8 @@ int RunPipeline(const RunOptions& options) {
       [&](Engine& engine, MetadataStore& store) -> Result<std::vector<std::string>, Errors> {
         StartRequest request;
         request.pipeline_name = pipeline_name;
-        request.definition = *text;
+        // `begin` runs once, after compiling: a large definition is not held twice.
+        request.definition = std::move(*text);
         request.pipeline = compiled.pipeline;
         request.parameters = parameters;
         request.max_parallel_steps = options.parallelism;

@@ -173,7 +173,7 @@ TEST_F(CrashTest, EverySigkilledEngineIsContinuedAndNoStepRunsTwiceOrIsLost) {
   std::mt19937 random(kSeed);
   const std::string definition = WriteDefinition(random);
   // Early kills land while the engine starts or resumes; later ones while jobs run or end.
-  std::uniform_int_distribution<int> kill_after_ms(20, 250);
+  std::uniform_int_distribution<int> kill_after_ms(15, 150);
 
   int kills = 0;
   int restarts = 0;
