@@ -5,6 +5,7 @@
 #include "base/event_loop.h"
 #include "cli/progress_view.h"
 #include "cli/state_dir.h"
+#include "cli/webhook_host.h"
 #include "engine/engine.h"
 #include "executors/bubblewrap.h"
 #include "executors/local_executor.h"
@@ -133,6 +134,12 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   LocalExecutor executor(
       loop, LocalExecutorOptions{.launcher_path = *launcher, .durability = *durability});
   Engine engine(loop, **store, artifacts, executor, *runtimes, clock, engine_options);
+  auto webhooks = StartWebhooks(state, **store, engine, engine_options);
+  if (!webhooks) {
+    std::cerr << "sluice: " << webhooks.error().ToString() << "\n";
+    close(signal_fd);
+    return webhooks.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
 
   const ProgressView::Mode mode = options.is_quiet             ? ProgressView::Mode::kQuiet
                                   : isatty(STDOUT_FILENO) != 0 ? ProgressView::Mode::kTerminal
@@ -212,6 +219,9 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
     if (mode == ProgressView::Mode::kTerminal) tick();
   });
   loop.Run();
+  // What the executions' last events owe the webhooks goes out before the command ends, within
+  // a bound; the rest goes out at the next start.
+  if (*webhooks) (*webhooks)->Drain(std::chrono::seconds(10));
   view.Finish();
   close(signal_fd);
   if (exit_status != 0) return exit_status;

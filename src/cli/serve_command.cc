@@ -10,6 +10,7 @@
 #include "base/text.h"
 #include "cli/engine_host.h"
 #include "cli/state_dir.h"
+#include "cli/webhook_host.h"
 #include "engine/engine.h"
 #include "executors/bubblewrap.h"
 #include "executors/local_executor.h"
@@ -167,6 +168,12 @@ int RunServe(const ServeOptions& options) {
   LocalExecutor executor(
       loop, LocalExecutorOptions{.launcher_path = *launcher, .durability = *durability});
   Engine engine(loop, **store, artifacts, executor, *runtimes, clock, engine_options);
+  auto webhooks = StartWebhooks(state, **store, engine, engine_options);
+  if (!webhooks) {
+    std::cerr << "sluice: " << webhooks.error().ToString() << "\n";
+    close(signal_fd);
+    return webhooks.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
   SageMakerService service(loop, engine, **store,
                            ServiceOptions{state, engine_options.region, engine_options.account});
 

@@ -57,10 +57,11 @@ void WebhookDispatcher::Notify() {
   wake_.notify_all();
 }
 
-bool WebhookDispatcher::Wait(std::chrono::milliseconds duration) {
+bool WebhookDispatcher::Wait(std::chrono::milliseconds duration, bool is_woken_by_events) {
   std::unique_lock lock(mutex_);
   const uint64_t seen = notifications_;
-  wake_.wait_for(lock, duration, [&] { return is_stopping_ || notifications_ != seen; });
+  wake_.wait_for(lock, duration,
+                 [&] { return is_stopping_ || (is_woken_by_events && notifications_ != seen); });
   return !is_stopping_;
 }
 
@@ -98,7 +99,7 @@ void WebhookDispatcher::Deliver(const WebhookConfig& webhook) {
     if (!position || !*position) {
       Complain(webhook.id,
                position ? "its delivery position is gone" : position.error().ToString());
-      if (!Wait(options_.poll_interval)) return;
+      if (!Wait(options_.poll_interval, true)) return;
       continue;
     }
     auto events = store_.ListEventsOfAll(**position, kBatch);
@@ -106,7 +107,7 @@ void WebhookDispatcher::Deliver(const WebhookConfig& webhook) {
         events ? renderer.Render(*events) : Result<std::vector<RenderedEvent>>(events.error());
     if (!rendered) {
       Complain(webhook.id, rendered.error().ToString());
-      if (!Wait(options_.poll_interval)) return;
+      if (!Wait(options_.poll_interval, true)) return;
       continue;
     }
     // Events whose execution is gone (deleted) are passed over with the rest.
@@ -116,7 +117,7 @@ void WebhookDispatcher::Deliver(const WebhookConfig& webhook) {
       const std::string body =
           event.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       for (int retry = 0;; ++retry) {
-        if (retry > 0 && !Wait(RetryDelay(retry))) return;
+        if (retry > 0 && !Wait(RetryDelay(retry), false)) return;
         const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
@@ -143,7 +144,7 @@ void WebhookDispatcher::Deliver(const WebhookConfig& webhook) {
       }
       continue;
     }
-    if (!Wait(options_.poll_interval)) return;
+    if (!Wait(options_.poll_interval, true)) return;
   }
 }
 

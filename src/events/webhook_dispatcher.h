@@ -50,8 +50,9 @@ class WebhookDispatcher {
 
  private:
   void Deliver(const WebhookConfig& webhook);
-  // Sleeps up to `duration`, less when notified or stopped; false when stopped.
-  bool Wait(std::chrono::milliseconds duration);
+  // Sleeps up to `duration`, less when stopped or (if `is_woken_by_events`) notified; false
+  // when stopped. A retry's backoff is not cut short by new events.
+  bool Wait(std::chrono::milliseconds duration, bool is_woken_by_events);
 
   MetadataStore& store_;
   std::vector<WebhookConfig> webhooks_;
