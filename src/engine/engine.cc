@@ -384,8 +384,9 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
     state.cache_entry.reset();
     state.cache_decision.reset();
     if (!cache_plan.reason.empty()) {
-      state.cache_decision = DecisionRecordOf(NotCached(cache_plan.reason), execution.record.id,
-                                              spec.name, state.attempt, "", clock_.Now());
+      state.cache_decision = std::make_unique<CacheDecisionRecord>(
+          DecisionRecordOf(NotCached(cache_plan.reason), execution.record.id, spec.name,
+                           state.attempt, "", clock_.Now()));
     }
   }
   auto task = MakeStepTask(execution, step, *handler);
@@ -516,7 +517,7 @@ void Engine::OnJobDone(std::shared_ptr<StepTask> task, JobResult job) {
 void Engine::OnCompleted(std::shared_ptr<StepTask> task, StepResult result, bool is_stopped) {
   Execution* execution = Find(task->execution_id);
   if (execution == nullptr) return;
-  if (std::optional<CacheEntry>& entry = execution->steps[task->step].cache_entry) {
+  if (const std::unique_ptr<CacheEntry>& entry = execution->steps[task->step].cache_entry) {
     Value outputs = Value::EmptyList();
     for (const std::string& uri : task->existing_outputs) outputs.as_list().push_back(uri);
     entry->outputs_json = WriteJson(outputs);

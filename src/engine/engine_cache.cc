@@ -78,10 +78,11 @@ void Engine::OnLookedUp(std::shared_ptr<StepTask> task, CacheLookup lookup) {
     if (lookup.decision.outcome == CacheOutcome::kHit) {
       FinishFromCache(*execution, task->step, std::move(lookup));
     } else {
-      state.cache_decision =
+      state.cache_decision = std::make_unique<CacheDecisionRecord>(
           DecisionRecordOf(lookup.decision, task->execution_id, state.run.step_name, task->attempt,
-                           lookup.entry ? lookup.entry->cache_key : "", clock_.Now());
-      state.cache_entry = std::move(lookup.entry);
+                           lookup.entry ? lookup.entry->cache_key : "", clock_.Now()));
+      state.cache_entry =
+          lookup.entry ? std::make_unique<CacheEntry>(std::move(*lookup.entry)) : nullptr;
       const std::string id = task->execution_id;
       const size_t step = task->step;
       Commit(Transition{}, [this, id, step] {
@@ -96,9 +97,9 @@ void Engine::OnLookedUp(std::shared_ptr<StepTask> task, CacheLookup lookup) {
 void Engine::FinishFromCache(Execution& execution, size_t step, CacheLookup lookup) {
   StepState& state = execution.steps[step];
   const CacheEntry& source = *lookup.decision.source;
-  state.cache_decision =
+  state.cache_decision = std::make_unique<CacheDecisionRecord>(
       DecisionRecordOf(lookup.decision, execution.record.id, state.run.step_name, state.attempt,
-                       lookup.entry ? lookup.entry->cache_key : "", clock_.Now());
+                       lookup.entry ? lookup.entry->cache_key : "", clock_.Now()));
   state.cache_entry.reset();
   if (state.is_stop_requested || execution.record.status != ExecutionStatus::kExecuting) {
     FinishStep(execution, step,

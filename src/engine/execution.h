@@ -32,9 +32,10 @@ struct StepState {
   bool is_stop_requested = false;
   bool condition_outcome = true;
   // The current attempt's cache decision, until it is committed with the attempt's next record,
-  // and the key the attempt is entered under in the cache if it succeeds by running.
-  std::optional<CacheDecisionRecord> cache_decision;
-  std::optional<CacheEntry> cache_entry;
+  // and the key the attempt is entered under in the cache if it succeeds by running. Held by
+  // pointer: they live only while a step runs, and a large execution has many steps.
+  std::unique_ptr<CacheDecisionRecord> cache_decision;
+  std::unique_ptr<CacheEntry> cache_entry;
 };
 
 struct Execution {
