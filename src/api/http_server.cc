@@ -72,6 +72,52 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
 
 namespace {
 
+// The HttpStream of a streamed answer: pieces queue here (bounded) and the connection's strand
+// writes them out.
+class StreamWriter : public HttpStream {
+ public:
+  StreamWriter(std::weak_ptr<Connection> connection, size_t limit)
+      : connection_(std::move(connection)), limit_(limit) {}
+
+  bool Write(std::string piece) override;
+  void Close() override;
+  bool is_open() const override {
+    std::lock_guard lock(mutex_);
+    return !is_closed_;
+  }
+
+  // On the strand: what to write next (nullptr when nothing is queued; writing stops then).
+  std::shared_ptr<std::string> TakeQueued() {
+    std::lock_guard lock(mutex_);
+    if (queued_.empty()) {
+      is_writing_ = false;
+      return nullptr;
+    }
+    auto piece = std::make_shared<std::string>(std::move(queued_));
+    queued_.clear();
+    return piece;
+  }
+  bool is_close_requested() const {
+    std::lock_guard lock(mutex_);
+    return is_close_requested_;
+  }
+  void MarkClosed() {
+    std::lock_guard lock(mutex_);
+    is_closed_ = true;
+  }
+
+ private:
+  void Kick();
+
+  std::weak_ptr<Connection> connection_;
+  const size_t limit_;
+  mutable std::mutex mutex_;  // guards what follows
+  std::string queued_;
+  bool is_writing_ = false;
+  bool is_closed_ = false;
+  bool is_close_requested_ = false;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
@@ -87,6 +133,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Shutdown() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       self->is_closing_ = true;
+      if (self->writer_) return self->Close();
       if (!self->is_busy_) {
         beast::error_code ignored;
         self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -130,7 +177,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     http::request<http::string_body> request = parser_->release();
     const bool keep_alive = request.keep_alive();
     const std::string request_id = NewRequestId();
-    if (request.method() != http::verb::post) {
+    const bool is_get = request.method() == http::verb::get && server_->options.get_handler;
+    if (request.method() != http::verb::post && !is_get) {
       return Answer(
           405,
           ErrorBody("UnknownOperationException", "requests are POST / with an X-Amz-Target header"),
@@ -159,12 +207,64 @@ class Connection : public std::enable_shared_from_this<Connection> {
     HttpReply reply = [self = shared_from_this(), keep_alive, request_id](HttpResponse response) {
       asio::post(self->stream_.get_executor(),
                  [self, keep_alive, request_id, response = std::move(response)]() mutable {
+                   if (response.stream) return self->BeginStream(std::move(response), request_id);
                    self->Answer(response.status, std::move(response.body), keep_alive, request_id);
                  });
     };
-    server_->handler(std::move(given), std::move(reply));
+    (is_get ? server_->options.get_handler : server_->handler)(std::move(given), std::move(reply));
   }
 
+  // A streamed answer: the head, then whatever the handler writes, until either side closes.
+  // There is no Content-Length, so the end of the body is the end of the connection.
+  void BeginStream(HttpResponse response, const std::string& request_id) {
+    is_busy_ = true;
+    stream_.expires_never();
+    auto head = std::make_shared<std::string>(
+        "HTTP/1.1 " + std::to_string(response.status) + " " +
+        std::string(http::obsolete_reason(static_cast<http::status>(response.status))) +
+        "\r\nContent-Type: " + response.stream_content_type +
+        "\r\nCache-Control: no-cache\r\nConnection: close\r\nServer: sluice\r\n"
+        "x-amzn-RequestId: " +
+        request_id + "\r\n\r\n");
+    writer_ =
+        std::make_shared<StreamWriter>(shared_from_this(), server_->options.stream_buffer_limit);
+    asio::async_write(stream_.socket(), asio::buffer(*head),
+                      [self = shared_from_this(), head, opener = std::move(response.stream)](
+                          beast::error_code error, size_t) {
+                        if (error || self->is_closing_) return self->Close();
+                        self->WatchForHangUp();
+                        opener(self->writer_);
+                      });
+  }
+
+  // The client sends nothing more on a stream; a read ends when it hangs up.
+  void WatchForHangUp() {
+    stream_.socket().async_read_some(asio::buffer(discard_),
+                                     [self = shared_from_this()](beast::error_code error, size_t) {
+                                       if (error) return self->Close();
+                                       self->WatchForHangUp();
+                                     });
+  }
+
+ public:
+  // Sends queued pieces, one write at a time, on the connection's strand.
+  void FlushStream() {
+    std::shared_ptr<std::string> piece = writer_->TakeQueued();
+    if (!piece) {
+      if (writer_->is_close_requested()) Close();
+      return;
+    }
+    asio::async_write(stream_.socket(), asio::buffer(*piece),
+                      [self = shared_from_this(), piece](beast::error_code error, size_t) {
+                        if (error) return self->Close();
+                        self->FlushStream();
+                      });
+  }
+  void PostToStrand(std::function<void()> work) {
+    asio::post(stream_.get_executor(), std::move(work));
+  }
+
+ private:
   void Answer(int status, std::string body, bool keep_alive, const std::string& request_id) {
     is_busy_ = true;
     auto response =
@@ -201,6 +301,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.socket().close(ignored);
+    if (writer_) writer_->MarkClosed();
     // A closed connection no longer holds up shutdown, even while the handler still keeps its
     // reply.
     Forget();
@@ -212,6 +313,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   beast::tcp_stream stream_;
+  std::shared_ptr<StreamWriter> writer_;  // set once the answer is a stream
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpServer::State> server_;
@@ -221,6 +323,44 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool is_draining_ = false;
   std::atomic<bool> is_forgotten_ = false;
 };
+
+bool StreamWriter::Write(std::string piece) {
+  bool is_overflow = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (is_closed_ || is_close_requested_) return false;
+    if (queued_.size() + piece.size() > limit_) {
+      // A client this far behind is dropped rather than buffered without bound.
+      is_overflow = true;
+      is_closed_ = true;
+      is_close_requested_ = true;
+      queued_.clear();
+    } else {
+      queued_ += piece;
+      if (is_writing_) return true;
+      is_writing_ = true;
+    }
+  }
+  Kick();
+  return !is_overflow;
+}
+
+void StreamWriter::Close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (is_close_requested_) return;
+    is_close_requested_ = true;
+    if (is_writing_) return;  // the flush closes once the queue is written
+    is_writing_ = true;
+  }
+  Kick();
+}
+
+void StreamWriter::Kick() {
+  if (auto connection = connection_.lock()) {
+    connection->PostToStrand([connection] { connection->FlushStream(); });
+  }
+}
 
 }  // namespace
 

@@ -33,9 +33,25 @@ struct HttpRequest {
   std::string body;
 };
 
+// A response body sent a piece at a time (Server-Sent Events). Write() never blocks: pieces
+// wait in a bounded buffer, and a client that lets it overflow (or stalls) is dropped.
+class HttpStream {
+ public:
+  virtual ~HttpStream() = default;
+  // From any thread; false once the stream is closed (by either side, or by an overflow).
+  virtual bool Write(std::string piece) = 0;
+  // Ends the response after what is queued; the connection closes.
+  virtual void Close() = 0;
+  virtual bool is_open() const = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string body;  // JSON
+  // When set, the answer is a stream of this content type: the status and headers go out, then
+  // `stream` is called (on a server thread) with the response's HttpStream; `body` is unused.
+  std::string stream_content_type = {};
+  std::function<void(std::shared_ptr<HttpStream>)> stream = {};
 };
 
 // Answers a request; callable from any thread, once.
@@ -50,6 +66,10 @@ struct HttpServerOptions {
   // How long a connection may take to send a request (or to read an answer) before it is
   // closed; also how long an idle keep-alive connection stays open.
   std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+  // GET requests go here when set (streams such as /events); otherwise they are refused.
+  HttpHandler get_handler;
+  // What a stream may have queued for a client before the client is dropped.
+  size_t stream_buffer_limit = 1024 * 1024;
   // Consulted for every request before any route sees it (request signatures): an answer
   // refuses the request with it. Empty: every request is let through.
   std::function<std::optional<HttpResponse>(const HttpRequest&)> authenticate;

@@ -207,5 +207,139 @@ TEST(HttpServer, ShutdownAnswersTheRequestInFlightThenDrains) {
   server->Join();
 }
 
+// GET answers with a stream; the test writes to it.
+struct StreamHandler {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::shared_ptr<HttpStream> stream;
+
+  std::shared_ptr<HttpStream> WaitForStream() {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return stream != nullptr; });
+    return stream;
+  }
+};
+
+std::unique_ptr<HttpServer> StartStreaming(Handler& handler, StreamHandler& streams,
+                                           size_t buffer_limit = 1024 * 1024) {
+  HttpServerOptions options;
+  options.stream_buffer_limit = buffer_limit;
+  options.get_handler = [&streams](HttpRequest request, HttpReply reply) {
+    HttpResponse response;
+    response.stream_content_type = "text/event-stream";
+    response.stream = [&streams, path = request.path](std::shared_ptr<HttpStream> stream) {
+      stream->Write("path " + path + "\n");
+      std::lock_guard lock(streams.mutex);
+      streams.stream = std::move(stream);
+      streams.changed.notify_all();
+    };
+    reply(std::move(response));
+  };
+  return StartServer(handler, options);
+}
+
+// Reads from a raw stream until `text` arrived (or the connection ended).
+std::string ReadUntil(int fd, const std::string& text) {
+  std::string got;
+  char buffer[4096];
+  while (got.find(text) == std::string::npos) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    got.append(buffer, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+class RawClient {
+ public:
+  explicit RawClient(const std::string& bound) {
+    const size_t colon = bound.rfind(':');
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(std::stoi(bound.substr(colon + 1))));
+    inet_pton(AF_INET, bound.substr(0, colon).c_str(), &address.sin_addr);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    timeval limit{.tv_sec = 60, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  }
+  ~RawClient() { close(fd); }
+  void Get(const std::string& path) {
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n";
+    EXPECT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  }
+  int fd = -1;
+};
+
+TEST(HttpServer, StreamsPiecesWhileOtherRequestsAreAnswered) {
+  Handler handler;
+  StreamHandler streams;
+  auto server = StartStreaming(handler, streams);
+  RawClient client(server->bound_address());
+  client.Get("/events?after=3");
+  std::shared_ptr<HttpStream> stream = streams.WaitForStream();
+  const std::string head = ReadUntil(client.fd, "path /events?after=3\n");
+  EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
+  EXPECT_NE(head.find("Content-Type: text/event-stream"), std::string::npos) << head;
+
+  Client other(server->bound_address());
+  other.Post("SageMaker.ListPipelines", "{}");
+  EXPECT_EQ(other.Read().status, 200);
+
+  EXPECT_TRUE(stream->Write("data: one\n\n"));
+  EXPECT_TRUE(stream->Write("data: two\n\n"));
+  EXPECT_NE(ReadUntil(client.fd, "data: two\n\n").find("data: one\n\n"), std::string::npos);
+  stream->Close();
+  EXPECT_EQ(ReadUntil(client.fd, "never sent"), "");  // closed after what was queued
+  EXPECT_FALSE(stream->Write("data: late\n\n"));
+}
+
+TEST(HttpServer, RefusesGetWithoutAGetHandler) {
+  Handler handler;
+  auto server = StartServer(handler);
+  Client client(server->bound_address());
+  client.Send("GET /events HTTP/1.1\r\nHost: test\r\n\r\n");
+  EXPECT_EQ(client.Read().status, 405);
+}
+
+TEST(HttpServer, DropsAStreamClientThatFallsTooFarBehind) {
+  Handler handler;
+  StreamHandler streams;
+  auto server = StartStreaming(handler, streams, 64 * 1024);
+  RawClient client(server->bound_address());  // never reads past the head
+  client.Get("/events");
+  std::shared_ptr<HttpStream> stream = streams.WaitForStream();
+  const std::string piece(16 * 1024, 'x');
+  bool is_dropped = false;
+  // The socket buffers take some; the bounded queue takes the rest, then refuses.
+  for (int i = 0; i < 4096 && !is_dropped; ++i) is_dropped = !stream->Write(piece);
+  EXPECT_TRUE(is_dropped);
+  EXPECT_FALSE(stream->is_open());
+}
+
+TEST(HttpServer, ShutdownEndsStreams) {
+  Handler handler;
+  StreamHandler streams;
+  auto server = StartStreaming(handler, streams);
+  RawClient client(server->bound_address());
+  client.Get("/events");
+  std::shared_ptr<HttpStream> stream = streams.WaitForStream();
+  ReadUntil(client.fd, "path /events\n");
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool is_drained = false;
+  server->BeginShutdown([&] {
+    std::lock_guard lock(mutex);
+    is_drained = true;
+    changed.notify_all();
+  });
+  std::unique_lock lock(mutex);
+  changed.wait(lock, [&] { return is_drained; });
+  lock.unlock();
+  EXPECT_FALSE(stream->is_open());
+  EXPECT_EQ(ReadUntil(client.fd, "never sent"), "");
+  server->Join();
+}
+
 }  // namespace
 }  // namespace sluice
