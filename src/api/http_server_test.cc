@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <netinet/in.h>
@@ -339,6 +340,31 @@ TEST(HttpServer, ShutdownEndsStreams) {
   EXPECT_FALSE(stream->is_open());
   EXPECT_EQ(ReadUntil(client.fd, "never sent"), "");
   server->Join();
+}
+
+TEST(HttpServer, RefusesWhatAuthenticateRefusesBeforeTheHandlerAndGoesOn) {
+  Handler handler;
+  HttpServerOptions options;
+  std::atomic<int> consulted{0};
+  options.authenticate = [&consulted](const HttpRequest& request) {
+    ++consulted;
+    std::optional<HttpResponse> refusal;
+    if (request.target == "Refused") {
+      refusal = HttpResponse{403, ErrorBody("MissingAuthenticationTokenException", "no")};
+    }
+    return refusal;
+  };
+  auto server = StartServer(handler, options);
+  Client client(server->bound_address());
+  client.Post("Refused", "{}");
+  client.Post("SageMaker.ListPipelines", "{}");
+  const Response refused = client.Read();
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.body, R"({"__type":"MissingAuthenticationTokenException","message":"no"})");
+  const Response answered = client.Read();
+  EXPECT_EQ(answered.status, 200);
+  EXPECT_EQ(answered.body, "SageMaker.ListPipelines:{}");
+  EXPECT_EQ(consulted, 2);
 }
 
 }  // namespace
