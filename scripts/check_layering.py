@@ -21,8 +21,9 @@ ALLOWED = {
     "engine": {"base", "definition", "graph", "model", "store", "executors", "artifacts", "steps"},
     # The SageMaker API: commands to the engine, queries through the store's seam.
     "api": {"base", "definition", "graph", "model", "store", "engine"},
-    # Events rendered from the store, and delivered to webhooks over runtimes/' HTTP client.
-    "events": {"base", "definition", "model", "store", "engine", "runtimes"},
+    # Events rendered from the store, delivered to webhooks over runtimes/' HTTP client and
+    # streamed over api/'s server.
+    "events": {"base", "definition", "model", "store", "engine", "runtimes", "api"},
     "cli": {"base", "definition", "graph", "model", "store", "artifacts", "executors", "runtimes",
             "steps", "engine", "api", "events"},
 }

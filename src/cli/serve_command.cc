@@ -19,6 +19,7 @@
 #include "runtimes/runtime_map.h"
 #include "store/sqlite_store.h"
 
+#include "events/event_stream.h"
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -177,9 +178,16 @@ int RunServe(const ServeOptions& options) {
   SageMakerService service(loop, engine, **store,
                            ServiceOptions{state, engine_options.region, engine_options.account});
 
+  EventStreamService event_streams(
+      **store, EventStreamOptions{engine_options.region, engine_options.account});
+  engine.AddEventListener([&event_streams](const Event&) { event_streams.Notify(); });
+
   HttpServerOptions server_options;
   server_options.address = listen->first;
   server_options.port = listen->second;
+  server_options.get_handler = [&event_streams](HttpRequest request, HttpReply reply) {
+    event_streams.Handle(std::move(request), std::move(reply));
+  };
   if (!keys.empty()) {
     server_options.authenticate = [&keys](const HttpRequest& request) {
       std::optional<HttpResponse> refusal;
@@ -254,6 +262,7 @@ int RunServe(const ServeOptions& options) {
   });
   loop.Run();
   (*server)->Join();
+  event_streams.Stop();
   // What still runs continues at the next start; until then no engine runs it.
   for (const std::string& id : running) {
     std::error_code error;

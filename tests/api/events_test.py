@@ -8,6 +8,7 @@ Usage: events_test.py SLUICE_BINARY. Exits 77 (skipped) when boto3 is not instal
 """
 import hashlib
 import hmac
+import http.client
 import http.server
 import json
 import os
@@ -19,6 +20,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 
 try:
     import boto3
@@ -86,8 +88,9 @@ class EventsTest(unittest.TestCase):
         line = cls.server.stdout.readline()
         if not line.startswith("listening on "):
             raise RuntimeError("sluice serve did not start: " + repr(line))
+        cls.address = line.split()[-1]
         cls.client = boto3.client(
-            "sagemaker", endpoint_url="http://" + line.split()[-1], region_name="us-east-1",
+            "sagemaker", endpoint_url="http://" + cls.address, region_name="us-east-1",
             aws_access_key_id="test", aws_secret_access_key="test",
             config=botocore.config.Config(retries={"max_attempts": 1}))
 
@@ -105,6 +108,24 @@ class EventsTest(unittest.TestCase):
         return subprocess.run([SLUICE, "events", *arguments, "--state-dir", self.state],
                               capture_output=True, text=True, timeout=DEADLINE_SECONDS)
 
+    def server_sent_events(self, query, headers=None):
+        """The (id, document) pairs of GET /events?QUERY, read until the server ends the stream."""
+        host, port = self.address.rsplit(":", 1)
+        connection = http.client.HTTPConnection(host, int(port), timeout=DEADLINE_SECONDS)
+        connection.request("GET", "/events?" + query, headers=headers or {})
+        response = connection.getresponse()
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.getheader("Content-Type"), "text/event-stream")
+        events, event_id = [], None
+        for raw in response:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("id: "):
+                event_id = int(line[4:])
+            elif line.startswith("data: "):
+                events.append((event_id, json.loads(line[6:])))
+        connection.close()
+        return events
+
     def test_every_state_change_reaches_the_webhook_signed_and_in_order(self):
         definition = {"Version": "2020-12-01", "Metadata": {}, "Parameters": [], "Steps": [
             shell_step("Prepare", "echo prepare"),
@@ -114,6 +135,10 @@ class EventsTest(unittest.TestCase):
         arn = self.client.start_pipeline_execution(
             PipelineName="events", PipelineExecutionDisplayName="nightly")["PipelineExecutionArn"]
         execution_id = arn.rsplit("/", 1)[1]
+
+        # Server-Sent Events, opened while the execution runs: what was stored so far, then each
+        # change as it is committed, until the execution's end closes the stream.
+        streamed = self.server_sent_events(urllib.parse.urlencode({"execution": arn}))
 
         # `sluice events --follow` in another process ends once the execution has ended.
         followed = self.sluice_events(arn, "--follow", "--json")
@@ -141,6 +166,13 @@ class EventsTest(unittest.TestCase):
         train_end = [e for e in stored if e["detail"].get("stepName") == "Train"][-1]
         self.assertEqual(train_end["detail"]["stepType"], "Processing")
         self.assertIn("stepEndTime", train_end["detail"])
+        self.assertEqual([document for _, document in streamed], stored)
+        ids = [event_id for event_id, _ in streamed]
+        self.assertEqual(ids, sorted(ids))
+        # Last-Event-ID resumes after the event it names.
+        resumed = self.server_sent_events("execution=" + execution_id,
+                                          {"Last-Event-ID": str(ids[2])})
+        self.assertEqual([document for _, document in resumed], stored[3:])
 
         # The webhook: the same events, in the same order, each signed; the first ones again
         # after the 500s.
