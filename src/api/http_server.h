@@ -3,7 +3,8 @@
 // is ready. Connections are served asynchronously on the server's own threads, so a slow
 // client (each read has a deadline) or a slow answer holds up no other connection. Bodies
 // above the limit are refused with a SageMaker-shaped error before they are read. Keep-alive is
-// honoured until shutdown.
+// honoured until shutdown. GET requests go to a second handler when one is given (and are
+// refused otherwise); an answer may be a stream (HttpStream), which shutdown ends.
 //
 // Thread-safety: Start() and Join() from one owning thread; BeginShutdown() from any thread.
 // The handler runs on the server's threads, several at once.
