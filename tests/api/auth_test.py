@@ -77,10 +77,10 @@ class Server:
         return code
 
 
-def sign(url, body, key, secret, token=None, when=None, headers=None):
+def sign(url, body, key, secret, token=None, when=None, headers=None, method="POST"):
     """A request as botocore signs it for SageMaker, optionally as of another time."""
     request = botocore.awsrequest.AWSRequest(
-        method="POST", url=url, data=body,
+        method=method, url=url, data=body,
         headers=dict({"Content-Type": "application/x-amz-json-1.1",
                       "X-Amz-Target": "SageMaker.ListPipelines"}, **(headers or {})))
     signer = botocore.auth.SigV4Auth(
@@ -248,6 +248,28 @@ class AuthTest(unittest.TestCase):
                                 b"{}")
         self.assertEqual(status, 403)
         self.assertEqual(body["__type"], "InvalidSignatureException")
+
+
+    def test_the_event_stream_needs_a_signature_too(self):
+        connection = http.client.HTTPConnection(self.server.host, self.server.port, timeout=30)
+        try:
+            connection.request("GET", "/events")
+            response = connection.getresponse()
+            self.assertEqual(response.status, 403)
+            self.assertEqual(json.loads(response.read())["__type"],
+                             "MissingAuthenticationTokenException")
+        finally:
+            connection.close()
+        request = sign(self.url + "events?after=0", b"", *FILE_KEY, method="GET")
+        connection = http.client.HTTPConnection(self.server.host, self.server.port, timeout=30)
+        try:
+            connection.request("GET", "/events?after=0", headers=dict(request.headers.items()))
+            response = connection.getresponse()
+            self.assertEqual(response.status, 200)
+            self.assertTrue(response.getheader("Content-Type").startswith("text/event-stream"))
+        finally:
+            connection.close()
+        self.assert_serving()
 
 
 class CredentialsFileTest(unittest.TestCase):
