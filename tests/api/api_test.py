@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -25,6 +24,8 @@ except ImportError:
     print("skipped: boto3 is not installed for " + sys.executable)
     sys.exit(77)
 
+from serve_support import ROLE, Server, definition, shell_step
+
 # Older botocore models lack operations and members the suite drives (ListPipelineVersions
 # came with SelectiveExecutionConfig); such a boto3 cannot run it.
 _operations = botocore.session.get_session().get_service_model("sagemaker").operation_names
@@ -38,30 +39,6 @@ SLUICE = None
 DEADLINE_SECONDS = 180
 
 
-def shell_step(name, script, extra=None):
-    step = {
-        "Name": name,
-        "Type": "Processing",
-        "Arguments": {
-            "ProcessingResources": {"ClusterConfig": {
-                "InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1}},
-            "AppSpecification": {"ImageUri": "local/shell",
-                                 "ContainerEntrypoint": ["/bin/sh", "-c", script]},
-            "RoleArn": "arn:aws:iam::000000000000:role/test",
-        },
-    }
-    step.update(extra or {})
-    return step
-
-
-def definition(steps, parameters=None):
-    return json.dumps({"Version": "2020-12-01", "Metadata": {}, "Parameters": parameters or [],
-                       "Steps": steps})
-
-
-ROLE = "arn:aws:iam::000000000000:role/test"
-
-
 def read_text(path):
     with open(path) as file:
         return file.read()
@@ -72,35 +49,13 @@ def write_text(path, text):
         file.write(text)
 
 
-class Server:
-    def __init__(self, state):
-        self.log = open(os.path.join(state, "..", "serve.log"), "w")
-        self.process = subprocess.Popen(
-            [SLUICE, "serve", "--listen", "127.0.0.1:0", "--state-dir", state,
-             "--isolation", "none"],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError("sluice serve did not start: " + repr(line))
-        self.address = line.split()[-1]
-        self.host, port = self.address.rsplit(":", 1)
-        self.port = int(port)
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=60)
-        self.process.stdout.close()
-        self.log.close()
-        return code
-
-
 class ApiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.directory = tempfile.mkdtemp(prefix="sluice-api-")
         cls.state = os.path.join(cls.directory, "state")
         os.makedirs(cls.state)
-        cls.server = Server(cls.state)
+        cls.server = Server(SLUICE, cls.state, os.path.join(cls.directory, "serve.log"))
         cls.client = boto3.client(
             "sagemaker", endpoint_url="http://" + cls.server.address, region_name="us-east-1",
             aws_access_key_id="test", aws_secret_access_key="test",
@@ -256,14 +211,14 @@ class ApiTest(unittest.TestCase):
         out = os.path.join(self.directory, "greeting")
         steps = [
             shell_step("Prepare", 'echo "$GREETING" > ' + out,
-                       {"Arguments": dict(shell_step("Prepare", "")["Arguments"],
+                       extra={"Arguments": dict(shell_step("Prepare", "")["Arguments"],
                                           AppSpecification={
                                               "ImageUri": "local/shell",
                                               "ContainerEntrypoint": [
                                                   "/bin/sh", "-c", 'echo "$GREETING" > ' + out]},
                                           Environment={"GREETING": {"Get": "Parameters.Greeting"}})}),
-            shell_step("Report", "true", {"DependsOn": ["Prepare"], "DisplayName": "Report-shown",
-                                          "Description": "the last step"}),
+            shell_step("Report", "true", depends_on=["Prepare"],
+                       extra={"DisplayName": "Report-shown", "Description": "the last step"}),
         ]
         parameters = [{"Name": "Greeting", "Type": "String", "DefaultValue": "hello"},
                       {"Name": "Count", "Type": "Integer", "DefaultValue": 1}]
@@ -551,7 +506,7 @@ class RestartTest(unittest.TestCase):
         started = os.path.join(self.directory, "started")
         gate = os.path.join(self.directory, "gate")
         script = "echo x >> %s; while [ ! -f %s ]; do sleep 0.1; done" % (started, gate)
-        first = Server(self.state)
+        first = Server(SLUICE, self.state, os.path.join(self.directory, "serve.log"))
         client = self.client_of(first)
         client.create_pipeline(PipelineName="Waits", RoleArn=ROLE,
                                PipelineDefinition=definition([shell_step("Wait", script)]))
@@ -559,7 +514,7 @@ class RestartTest(unittest.TestCase):
         self.wait_for_file(started)
         self.assertEqual(first.stop(), 0)
         write_text(gate, "\n")
-        second = Server(self.state)
+        second = Server(SLUICE, self.state, os.path.join(self.directory, "serve.log"))
         try:
             client = self.client_of(second)
             self.assertEqual(self.wait(client, arn, ("Succeeded", "Failed", "Stopped")),
@@ -571,7 +526,7 @@ class RestartTest(unittest.TestCase):
 
     def test_sluice_stop_reaches_the_server_running_the_execution(self):
         pid_file = os.path.join(self.directory, "job.pid")
-        server = Server(self.state)
+        server = Server(SLUICE, self.state, os.path.join(self.directory, "serve.log"))
         try:
             client = self.client_of(server)
             client.create_pipeline(

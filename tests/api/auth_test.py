@@ -9,7 +9,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,11 @@ except ImportError:
     print("skipped: boto3 is not installed for " + sys.executable)
     sys.exit(77)
 
+import serve_support
+from serve_support import ROLE, Server, shell_step
+
 SLUICE = None
 DEADLINE_SECONDS = 120
-ROLE = "arn:aws:iam::000000000000:role/test"
 FILE_KEY = ("AKIDSLUICEFILE", "file-secret/with+symbols")
 TOKEN_KEY = ("AKIDSLUICETOKEN", "token-secret", "the-session-token")
 ENV_KEY = ("AKIDSLUICEENV", "env-secret")
@@ -37,44 +38,7 @@ MISMATCH = "The request signature we calculated does not match the signature you
 
 
 def definition():
-    return json.dumps({"Version": "2020-12-01", "Metadata": {}, "Parameters": [], "Steps": [{
-        "Name": "Hello", "Type": "Processing",
-        "Arguments": {
-            "ProcessingResources": {"ClusterConfig": {
-                "InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1}},
-            "AppSpecification": {"ImageUri": "local/shell",
-                                 "ContainerEntrypoint": ["/bin/sh", "-c", "echo hello"]},
-            "RoleArn": ROLE}}]})
-
-
-class Server:
-    def __init__(self, directory, arguments, environment=None):
-        state = os.path.join(directory, "state")
-        os.makedirs(state, exist_ok=True)
-        self.log_path = os.path.join(directory, "serve.log")
-        self.log = open(self.log_path, "w")
-        env = dict(os.environ)
-        env.pop("SLUICE_ACCESS_KEY_ID", None)
-        env.pop("SLUICE_SECRET_ACCESS_KEY", None)
-        env.pop("SLUICE_SESSION_TOKEN", None)
-        env.update(environment or {})
-        self.process = subprocess.Popen(
-            [SLUICE, "serve", "--listen", "127.0.0.1:0", "--state-dir", state,
-             "--isolation", "none"] + arguments,
-            stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
-        line = self.process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError("sluice serve did not start: " + repr(line))
-        self.address = line.split()[-1]
-        self.host, port = self.address.rsplit(":", 1)
-        self.port = int(port)
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=60)
-        self.process.stdout.close()
-        self.log.close()
-        return code
+    return serve_support.definition([shell_step("Hello", "echo hello")])
 
 
 def sign(url, body, key, secret, token=None, when=None, headers=None, method="POST"):
@@ -104,7 +68,8 @@ class AuthTest(unittest.TestCase):
         credentials = os.path.join(cls.directory, "credentials")
         with open(credentials, "w") as file:
             file.write("# keys for the suite\n%s %s\n%s %s %s\n" % (FILE_KEY + TOKEN_KEY))
-        cls.server = Server(cls.directory, ["--credentials", credentials],
+        cls.server = Server(SLUICE, os.path.join(cls.directory, "state"),
+                            os.path.join(cls.directory, "serve.log"), ["--credentials", credentials],
                             {"SLUICE_ACCESS_KEY_ID": ENV_KEY[0],
                              "SLUICE_SECRET_ACCESS_KEY": ENV_KEY[1]})
         cls.url = "http://" + cls.server.address + "/"

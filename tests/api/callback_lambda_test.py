@@ -9,8 +9,6 @@ import http.server
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -25,9 +23,10 @@ except ImportError:
     print("skipped: boto3 is not installed for " + sys.executable)
     sys.exit(77)
 
+from serve_support import ROLE, Server, definition
+
 SLUICE = None
 DEADLINE_SECONDS = 180
-ROLE = "arn:aws:iam::000000000000:role/test"
 SCORER_ARN = "arn:aws:lambda:us-east-1:000000000000:function:scorer"
 REMOTE_ARN = "arn:aws:lambda:us-east-1:000000000000:function:remote-echo"
 
@@ -35,11 +34,6 @@ SCORER = r"""import json, sys
 event = json.load(sys.stdin)
 json.dump({"score": event["base"] * 10, "verdict": "scored"}, sys.stdout)
 """
-
-
-def definition(steps, parameters=None):
-    return json.dumps({"Version": "2020-12-01", "Metadata": {}, "Parameters": parameters or [],
-                       "Steps": steps})
 
 
 def lambda_step(name, arn, arguments, outputs):
@@ -68,26 +62,6 @@ class EchoHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Server:
-    def __init__(self, state):
-        self.log = open(os.path.join(state, "..", "serve.log"), "w")
-        self.process = subprocess.Popen(
-            [SLUICE, "serve", "--listen", "127.0.0.1:0", "--state-dir", state,
-             "--isolation", "none"],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError("sluice serve did not start: " + repr(line))
-        self.address = line.split()[-1]
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=60)
-        self.process.stdout.close()
-        self.log.close()
-        return code
-
-
 class LambdaApiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -105,7 +79,7 @@ class LambdaApiTest(unittest.TestCase):
                 "arn:aws:lambda:*:*:function:remote-*": {
                     "url": "http://127.0.0.1:%d/invoke" % cls.echo.server_address[1]},
             }, file)
-        cls.server = Server(cls.state)
+        cls.server = Server(SLUICE, cls.state, os.path.join(cls.directory, "serve.log"))
         cls.client = boto3.client(
             "sagemaker", endpoint_url="http://" + cls.server.address, region_name="us-east-1",
             aws_access_key_id="test", aws_secret_access_key="test",

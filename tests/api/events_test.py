@@ -13,7 +13,6 @@ import http.server
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,28 +28,12 @@ except ImportError:
     print("skipped: boto3 is not installed for " + sys.executable)
     sys.exit(77)
 
+from serve_support import ROLE, Server, shell_step
+
 SLUICE = None
 DEADLINE_SECONDS = 120
 SECRET = "webhook-secret"
 FAILURES = 3  # the receiver's first answers are 500s
-ROLE = "arn:aws:iam::000000000000:role/test"
-
-
-def shell_step(name, script, depends_on=None):
-    step = {
-        "Name": name,
-        "Type": "Processing",
-        "Arguments": {
-            "ProcessingResources": {"ClusterConfig": {
-                "InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1}},
-            "AppSpecification": {"ImageUri": "local/shell",
-                                 "ContainerEntrypoint": ["/bin/sh", "-c", script]},
-            "RoleArn": ROLE,
-        },
-    }
-    if depends_on:
-        step["DependsOn"] = depends_on
-    return step
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
@@ -81,14 +64,8 @@ class EventsTest(unittest.TestCase):
         with open(os.path.join(cls.state, "webhooks.json"), "w") as file:
             json.dump([{"url": "http://127.0.0.1:%d/hook" % cls.receiver.server_address[1],
                         "secret": SECRET}], file)
-        cls.log = open(os.path.join(cls.directory, "serve.log"), "w")
-        cls.server = subprocess.Popen(
-            [SLUICE, "serve", "--listen", "127.0.0.1:0", "--state-dir", cls.state,
-             "--isolation", "none"], stdout=subprocess.PIPE, stderr=cls.log, text=True)
-        line = cls.server.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError("sluice serve did not start: " + repr(line))
-        cls.address = line.split()[-1]
+        cls.server = Server(SLUICE, cls.state, os.path.join(cls.directory, "serve.log"))
+        cls.address = cls.server.address
         cls.client = boto3.client(
             "sagemaker", endpoint_url="http://" + cls.address, region_name="us-east-1",
             aws_access_key_id="test", aws_secret_access_key="test",
@@ -96,10 +73,7 @@ class EventsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.send_signal(signal.SIGTERM)
-        code = cls.server.wait(timeout=60)
-        cls.server.stdout.close()
-        cls.log.close()
+        code = cls.server.stop()
         cls.receiver.shutdown()
         shutil.rmtree(cls.directory, ignore_errors=True)
         assert code == 0, "sluice serve ended with %d on SIGTERM" % code

@@ -10,14 +10,14 @@ suite runs itself under it.
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import unittest
 
+from serve_support import ROLE, Server
+
 SLUICE = None
-ROLE = "arn:aws:iam::000000000000:role/test"
 KEY = ("AKIDSLUICESDK", "sdk-secret")
 
 
@@ -29,36 +29,15 @@ def sdk_source():
     return source
 
 
-class Server:
-    def __init__(self, directory):
-        state = os.path.join(directory, "state")
-        os.makedirs(state)
-        credentials = os.path.join(directory, "credentials")
-        with open(credentials, "w") as file:
-            file.write("%s %s\n" % KEY)
-        self.log = open(os.path.join(directory, "serve.log"), "w")
-        self.process = subprocess.Popen(
-            [SLUICE, "serve", "--listen", "127.0.0.1:0", "--state-dir", state,
-             "--isolation", "none", "--credentials", credentials],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.process.stdout.readline()
-        if not line.startswith("listening on "):
-            raise RuntimeError("sluice serve did not start: " + repr(line))
-        self.address = line.split()[-1]
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=60)
-        self.process.stdout.close()
-        self.log.close()
-        return code
-
-
 class SdkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.directory = tempfile.mkdtemp(prefix="sluice-sdk-")
-        cls.server = Server(cls.directory)
+        credentials = os.path.join(cls.directory, "credentials")
+        with open(credentials, "w") as file:
+            file.write("%s %s\n" % KEY)
+        cls.server = Server(SLUICE, os.path.join(cls.directory, "state"),
+                            os.path.join(cls.directory, "serve.log"), ["--credentials", credentials])
 
     @classmethod
     def tearDownClass(cls):
