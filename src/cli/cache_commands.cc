@@ -1,6 +1,7 @@
 #include "cli/cache_commands.h"
 
 #include "base/text.h"
+#include "cli/existing_store.h"
 #include "cli/state_dir.h"
 #include "store/sqlite_store.h"
 
@@ -12,21 +13,14 @@ namespace sluice {
 int RunCacheExplain(const std::string& state_dir, const std::string& execution_id,
                     const std::string& step_name) {
   const std::filesystem::path state = ResolveStateDir(state_dir);
-  if (!std::filesystem::exists(DatabasePath(state))) {
-    std::cerr << "sluice: " << state.string() << ": no executions here (no sluice.db)\n";
-    return 1;
-  }
-  auto store = SqliteStore::Open(DatabasePath(state));
-  if (!store) {
-    std::cerr << "sluice: " << store.error().ToString() << "\n";
-    return 1;
-  }
-  auto execution = (*store)->FindExecution(execution_id);
+  auto store = OpenExistingStore(state);
+  if (!store) return 1;
+  auto execution = store->FindExecution(execution_id);
   if (!execution || !*execution) {
     std::cerr << "sluice: execution " << Quote(execution_id) << " is not known here\n";
     return 1;
   }
-  auto decisions = (*store)->ListCacheDecisions(execution_id);
+  auto decisions = store->ListCacheDecisions(execution_id);
   if (!decisions) {
     std::cerr << "sluice: " << decisions.error().ToString() << "\n";
     return 1;

@@ -1,6 +1,7 @@
 #include "cli/control_commands.h"
 
 #include "base/text.h"
+#include "cli/existing_store.h"
 #include "cli/state_dir.h"
 #include "engine/engine.h"
 #include "executors/local_executor.h"
@@ -16,19 +17,6 @@
 
 namespace sluice {
 namespace {
-
-std::unique_ptr<SqliteStore> OpenExistingStore(const std::filesystem::path& state) {
-  if (!std::filesystem::exists(DatabasePath(state))) {
-    std::cerr << "sluice: " << state.string() << ": no executions here (no sluice.db)\n";
-    return nullptr;
-  }
-  auto store = SqliteStore::Open(DatabasePath(state));
-  if (!store) {
-    std::cerr << "sluice: " << store.error().ToString() << "\n";
-    return nullptr;
-  }
-  return std::move(*store);
-}
 
 // Recompiles the definition snapshot an execution runs.
 Result<std::shared_ptr<const CompiledPipeline>, Errors> CompileSnapshot(

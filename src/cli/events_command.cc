@@ -2,6 +2,7 @@
 
 #include "base/text.h"
 #include "base/time_format.h"
+#include "cli/existing_store.h"
 #include "cli/state_dir.h"
 #include "engine/engine.h"
 #include "store/sqlite_store.h"
@@ -32,19 +33,12 @@ bool IsExecutionEnd(const Event& event) {
 int RunEvents(const std::string& state_dir, const std::string& execution, bool is_following,
               bool is_json) {
   const std::filesystem::path state = ResolveStateDir(state_dir);
-  if (!std::filesystem::exists(DatabasePath(state))) {
-    std::cerr << "sluice: " << state.string() << ": no executions here (no sluice.db)\n";
-    return 1;
-  }
-  auto store = SqliteStore::Open(DatabasePath(state));
-  if (!store) {
-    std::cerr << "sluice: " << store.error().ToString() << "\n";
-    return 1;
-  }
+  auto store = OpenExistingStore(state);
+  if (!store) return 1;
   const std::string id = ExecutionIdOf(execution);
   bool is_ended = false;
   if (!id.empty()) {
-    auto found = (*store)->FindExecution(id);
+    auto found = store->FindExecution(id);
     if (!found) {
       std::cerr << "sluice: " << found.error().ToString() << "\n";
       return 1;
@@ -55,11 +49,10 @@ int RunEvents(const std::string& state_dir, const std::string& execution, bool i
     }
   }
   const EngineOptions defaults;
-  EventRenderer renderer(**store, defaults.region, defaults.account);
+  EventRenderer renderer(*store, defaults.region, defaults.account);
   int64_t after = 0;
   for (;;) {
-    auto events =
-        id.empty() ? (*store)->ListEventsOfAll(after, kPage) : (*store)->ListEvents(id, after);
+    auto events = id.empty() ? store->ListEventsOfAll(after, kPage) : store->ListEvents(id, after);
     if (!events) {
       std::cerr << "sluice: " << events.error().ToString() << "\n";
       return 1;

@@ -3,6 +3,7 @@
 #include "artifacts/local_artifact_store.h"
 #include "base/clock.h"
 #include "base/text.h"
+#include "cli/existing_store.h"
 #include "cli/state_dir.h"
 #include "definition/json.h"
 #include "store/sqlite_store.h"
@@ -37,17 +38,7 @@ std::string Elapsed(TimePoint from, std::optional<TimePoint> to) {
 }
 
 std::unique_ptr<SqliteStore> OpenStore(const std::string& state_dir) {
-  const std::filesystem::path state = ResolveStateDir(state_dir);
-  if (!std::filesystem::exists(DatabasePath(state))) {
-    std::cerr << "sluice: " << state.string() << ": no executions here (no sluice.db)\n";
-    return nullptr;
-  }
-  auto store = SqliteStore::Open(DatabasePath(state));
-  if (!store) {
-    std::cerr << "sluice: " << store.error().ToString() << "\n";
-    return nullptr;
-  }
-  return std::move(*store);
+  return OpenExistingStore(ResolveStateDir(state_dir));
 }
 
 std::optional<ExecutionRecord> FindOrComplain(SqliteStore& store, const std::string& id) {
