@@ -1,6 +1,6 @@
 #include "events/webhook_dispatcher.h"
 
-#include "runtimes/http_client.h"
+#include "runtimes/http_request.h"
 #include "store/metadata_store.h"
 
 #include "events/event_document.h"
@@ -27,7 +27,6 @@ WebhookDispatcher::~WebhookDispatcher() { Stop(); }
 
 Result<void> WebhookDispatcher::Start() {
   if (webhooks_.empty()) return {};
-  static CurlSession curl;  // libcurl's global state, before the delivery threads use it
   // The newest sequence, read page by page: only done once, at start.
   int64_t last = 0;
   for (;;) {

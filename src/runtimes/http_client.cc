@@ -57,50 +57,6 @@ PostOutcome Outcome(Transfer& transfer, CURLcode result, long status) {
 CurlSession::CurlSession() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 CurlSession::~CurlSession() { curl_global_cleanup(); }
 
-namespace {
-
-// Performs one request on `easy`, set up by the caller for everything but reading the answer.
-Result<HttpClientResponse> Perform(CURL* easy, const std::string& url,
-                                   std::chrono::milliseconds timeout) {
-  HttpClientResponse response;
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
-  const CURLcode code = curl_easy_perform(easy);
-  if (code != CURLE_OK) return TransportError(url, code, error_buffer);
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.status);
-  return response;
-}
-
-}  // namespace
-
-Result<HttpClientResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout) {
-  Easy easy(curl_easy_init());
-  if (!easy) return MakeError(ErrorCode::kInternal, url, "curl_easy_init failed");
-  return Perform(easy.get(), url, timeout);
-}
-
-Result<HttpClientResponse> HttpPost(const std::string& url, const std::string& body,
-                                    const std::vector<std::string>& headers,
-                                    std::chrono::milliseconds timeout) {
-  Easy easy(curl_easy_init());
-  if (!easy) return MakeError(ErrorCode::kInternal, url, "curl_easy_init failed");
-  HeaderList header_list;
-  for (const std::string& header : headers) {
-    header_list.reset(curl_slist_append(header_list.release(), header.c_str()));
-  }
-  // Without this curl waits for "100 Continue" before sending bodies over 1 MB.
-  header_list.reset(curl_slist_append(header_list.release(), "Expect:"));
-  curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, header_list.get());
-  return Perform(easy.get(), url, timeout);
-}
-
 ParallelPoster::ParallelPoster(std::string url, std::vector<std::string> headers, int max_in_flight,
                                std::chrono::seconds timeout, int max_retries)
     : url_(std::move(url)),

@@ -1,10 +1,11 @@
-// The HTTP side of the batch transform driver, on libcurl: single GETs (/ping,
-// /execution-parameters) and many POSTs (/invocations) with a bounded number in flight on
-// reused connections. Requires CurlSession to be alive (curl's global state); not thread-safe,
-// everything runs on the caller's thread.
+// The batch transform driver's many POSTs (/invocations), on libcurl: a bounded number in flight
+// on reused connections. Only the driver's own program links it, so the engine does not load
+// libcurl's libraries (single requests are in http_request.h). Requires CurlSession to be alive
+// (curl's global state); not thread-safe, everything runs on the caller's thread.
 #pragma once
 
 #include "base/result.h"
+#include "runtimes/http_request.h"
 
 #include <chrono>
 #include <cstddef>
@@ -23,20 +24,6 @@ class CurlSession {
   CurlSession(const CurlSession&) = delete;
   CurlSession& operator=(const CurlSession&) = delete;
 };
-
-// Named apart from the API server's HttpResponse: both live in one binary.
-struct HttpClientResponse {
-  long status = 0;
-  std::string body;
-};
-
-// A transport failure (refused, reset, timed out) is an error; any HTTP status is a response.
-Result<HttpClientResponse> HttpGet(const std::string& url, std::chrono::milliseconds timeout);
-
-// One POST; `headers` are "Name: value" lines. Same error rule as HttpGet.
-Result<HttpClientResponse> HttpPost(const std::string& url, const std::string& body,
-                                    const std::vector<std::string>& headers,
-                                    std::chrono::milliseconds timeout);
 
 struct PostRequest {
   size_t id = 0;  // the caller's, handed back with the response

@@ -2,7 +2,7 @@
 
 #include "base/text.h"
 #include "definition/json.h"
-#include "runtimes/http_client.h"
+#include "runtimes/http_request.h"
 #include "steps/container_contract.h"
 #include "steps/function_map.h"
 #include "steps/output_parameters.h"
@@ -55,8 +55,6 @@ Result<std::string> ResolvedArn(const StepContext& context) {
 StepResult InvokeUrl(const StepContext& context, const FunctionTarget& target,
                      std::string_view function_arn, const Value& event,
                      std::chrono::seconds timeout) {
-  // curl's global state, once for the program; invocations share it.
-  static const CurlSession curl;
   AppendToLog(context.log_file, "invoking " + std::string(function_arn) + " at " + target.url);
   auto response = HttpPost(target.url, WriteJson(event), {"Content-Type: application/json"},
                            std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
