@@ -51,8 +51,8 @@ Result<Url> ParseUrl(const std::string& text) {
   std::string_view target =
       authority_end == std::string_view::npos ? "/" : rest.substr(authority_end);
   target = target.substr(0, target.find('#'));
-  url.target = target.empty() || target.front() == '?' ? "/" + std::string(target)
-                                                         : std::string(target);
+  url.target =
+      target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
   if (authority.find('@') != std::string_view::npos) {
     return InvalidArgument(text, "user names and passwords in URLs are not supported");
   }
@@ -79,8 +79,8 @@ Result<Url> ParseUrl(const std::string& text) {
     const auto [end, problem] = std::from_chars(port.data(), port.data() + port.size(), number);
     if (problem != std::errc() || end != port.data() + port.size() || number == 0 ||
         number > 65535) {
-      return InvalidArgument(text, "expected a port from 1 to 65535, got '" + std::string(port) +
-                                       "'");
+      return InvalidArgument(text,
+                             "expected a port from 1 to 65535, got '" + std::string(port) + "'");
     }
     url.port = std::string(port);
   }
@@ -121,8 +121,8 @@ asio::awaitable<void> Exchange(Stream& stream, const std::string& url,
     co_return;
   }
   http::response<http::string_body> response = parser.release();
-  progress.outcome = HttpClientResponse{static_cast<long>(response.result_int()),
-                                        std::move(response.body())};
+  progress.outcome =
+      HttpClientResponse{static_cast<long>(response.result_int()), std::move(response.body())};
 }
 
 asio::awaitable<void> Run(const Url& target, const std::string& url,
@@ -171,8 +171,7 @@ asio::awaitable<void> Run(const Url& target, const std::string& url,
 }
 
 Result<HttpClientResponse> Request(http::verb method, const std::string& url,
-                                   const std::string* body,
-                                   const std::vector<std::string>& headers,
+                                   const std::string* body, const std::vector<std::string>& headers,
                                    std::chrono::milliseconds timeout) {
   auto target = ParseUrl(url);
   if (!target) return target.error();

@@ -198,8 +198,7 @@ Certificate SelfSigned() {
     return std::string(data, static_cast<size_t>(size));
   };
   return Certificate{
-      pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert.get()); }),
-      pem([&](BIO* bio) {
+      pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert.get()); }), pem([&](BIO* bio) {
         PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
       })};
 }
@@ -225,8 +224,8 @@ class HttpsTest : public testing::Test {
 
 TEST_F(HttpsTest, PostsOverTlsToATrustedServer) {
   Trust();
-  Server server(1, [](const Request& request) { return Answer(http::status::ok, request.body()); },
-                &tls_);
+  Server server(
+      1, [](const Request& request) { return Answer(http::status::ok, request.body()); }, &tls_);
   auto answer = HttpPost(server.url("https", "localhost", "/invoke"), "{\"event\": 1}",
                          {"Content-Type: application/json"}, std::chrono::seconds(10));
   ASSERT_TRUE(answer) << answer.error().ToString();
@@ -236,7 +235,8 @@ TEST_F(HttpsTest, PostsOverTlsToATrustedServer) {
 
 TEST_F(HttpsTest, RefusesACertificateItDoesNotTrust) {
   // The system's trust store does not know this certificate.
-  Server server(1, [](const Request&) { return Answer(http::status::ok, "secret"); }, &tls_);
+  Server server(
+      1, [](const Request&) { return Answer(http::status::ok, "secret"); }, &tls_);
   auto answer = HttpGet(server.url("https", "localhost", "/"), std::chrono::seconds(10));
   ASSERT_FALSE(answer);
   EXPECT_NE(answer.error().message.find("TLS handshake with localhost:"), std::string::npos)
@@ -248,7 +248,8 @@ TEST_F(HttpsTest, RefusesACertificateItDoesNotTrust) {
 TEST_F(HttpsTest, RefusesACertificateForAnotherHost) {
   Trust();
   // The certificate names localhost, not the address.
-  Server server(1, [](const Request&) { return Answer(http::status::ok, "secret"); }, &tls_);
+  Server server(
+      1, [](const Request&) { return Answer(http::status::ok, "secret"); }, &tls_);
   auto answer = HttpGet(server.url("https", "127.0.0.1", "/"), std::chrono::seconds(10));
   ASSERT_FALSE(answer);
   EXPECT_NE(answer.error().message.find("certificate verify failed"), std::string::npos)
