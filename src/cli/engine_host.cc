@@ -8,6 +8,7 @@
 #include "cli/webhook_host.h"
 #include "engine/engine.h"
 #include "executors/bubblewrap.h"
+#include "executors/launcher_spawner.h"
 #include "executors/local_executor.h"
 #include "runtimes/job_command.h"
 #include "runtimes/runtime_map.h"
@@ -128,11 +129,16 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
 
+  // Without the spawner, jobs start by executing sluice-run, which is slower but runs them the
+  // same.
+  std::unique_ptr<LauncherSpawner> spawner;
+  if (auto started = LauncherSpawner::Start(*launcher); started) spawner = std::move(*started);
   SystemClock clock;
   LocalArtifactStore artifacts(ObjectsPath(state), clock, *durability);
   EventLoop loop;
   LocalExecutor executor(
-      loop, LocalExecutorOptions{.launcher_path = *launcher, .durability = *durability});
+      loop, LocalExecutorOptions{
+                .launcher_path = *launcher, .spawner = spawner.get(), .durability = *durability});
   Engine engine(loop, **store, artifacts, executor, *runtimes, clock, engine_options);
   auto webhooks = StartWebhooks(state, **store, engine, engine_options);
   if (!webhooks) {

@@ -2,6 +2,8 @@
 
 #include "base/text.h"
 #include "executors/child_process.h"
+#include "executors/launcher.h"
+#include "executors/launcher_spawner.h"
 #include "executors/run_directory.h"
 
 #include <cerrno>
@@ -86,27 +88,52 @@ Result<LaunchSpec> JobCommand(const JobSpec& spec, const LocalExecutorOptions& o
   return MakeError(ErrorCode::kInternal, "job " + Quote(spec.name), "unknown isolation");
 }
 
-// Starts the launcher that runs `job` (launcher_main.cc), in a session of its own so that it
-// outlives this process, with its stop signals blocked until it is ready for them.
-Result<ChildProcess> StartLauncher(const std::filesystem::path& run_directory, const JobSpec& spec,
-                                   const LaunchSpec& job, const LocalExecutorOptions& options) {
-  if (options.launcher_path.empty()) {
-    return MakeError(ErrorCode::kInternal, "job " + Quote(spec.name),
-                     "the executor has no launcher (sluice-run) to run it under");
-  }
+// A launcher for a job: executed (our child) or forked by the spawner (not ours).
+struct StartedLauncher {
+  std::optional<ChildProcess> child;
+  UniqueFd pidfd;  // of the spawner's child
+  pid_t pid = -1;
+};
+
+// Starts the launcher that runs `job` (launcher.h), in a session of its own so that it outlives
+// this process, with its stop signals blocked until it is ready for them.
+Result<StartedLauncher> StartLauncher(const std::filesystem::path& run_directory,
+                                      const JobSpec& spec, const LaunchSpec& job,
+                                      const LocalExecutorOptions& options) {
   std::error_code error;
   std::filesystem::create_directories(run_directory, error);
   if (error) {
     return MakeError(ErrorCode::kIo, "run directory " + Quote(run_directory.string()),
                      "cannot create: " + error.message());
   }
-  const auto grace =
-      std::chrono::duration_cast<std::chrono::milliseconds>(options.stop_grace_period);
+  LauncherOptions launcher{.run_directory = run_directory,
+                           .grace_period = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               options.stop_grace_period),
+                           .max_runtime = spec.max_runtime.value_or(std::chrono::seconds(0)),
+                           .working_directory = job.working_directory,
+                           .log_file = job.log_file,
+                           .durability = options.durability,
+                           .command = job.argv,
+                           .environment = job.environment};
+  if (options.spawner != nullptr) {
+    Result<SpawnedLauncher> spawned = options.spawner->Spawn(launcher);
+    if (spawned) {
+      return StartedLauncher{
+          .child = std::nullopt, .pidfd = std::move(spawned->pidfd), .pid = spawned->pid};
+    }
+    if (spawned.error().code != ErrorCode::kUnavailable || options.launcher_path.empty()) {
+      return spawned.error();
+    }
+  }
+  if (options.launcher_path.empty()) {
+    return MakeError(ErrorCode::kInternal, "job " + Quote(spec.name),
+                     "the executor has no launcher (sluice-run) to run it under");
+  }
   std::vector<std::string> argv = {options.launcher_path.string(), "--run-directory",
                                    run_directory.string(), "--grace-period-ms",
-                                   std::to_string(grace.count())};
-  if (spec.max_runtime) {
-    argv.insert(argv.end(), {"--max-runtime-s", std::to_string(spec.max_runtime->count())});
+                                   std::to_string(launcher.grace_period.count())};
+  if (launcher.max_runtime.count() > 0) {
+    argv.insert(argv.end(), {"--max-runtime-s", std::to_string(launcher.max_runtime.count())});
   }
   if (!job.working_directory.empty()) {
     argv.insert(argv.end(), {"--working-directory", job.working_directory.string()});
@@ -117,11 +144,15 @@ Result<ChildProcess> StartLauncher(const std::filesystem::path& run_directory, c
   argv.insert(argv.end(), job.argv.begin(), job.argv.end());
   // The launcher's own messages go to the job's log, where the user looks. It is started with
   // the job's environment, which it passes on unchanged.
-  return ChildProcess::Spawn(LaunchSpec{.argv = std::move(argv),
-                                        .environment = job.environment,
-                                        .working_directory = {},
-                                        .log_file = spec.log_file,
-                                        .blocked_signals = {SIGTERM, SIGINT}});
+  Result<ChildProcess> child =
+      ChildProcess::Spawn(LaunchSpec{.argv = std::move(argv),
+                                     .environment = job.environment,
+                                     .working_directory = {},
+                                     .log_file = spec.log_file,
+                                     .blocked_signals = {SIGTERM, SIGINT}});
+  if (!child) return child.error();
+  const pid_t pid = child->pid();
+  return StartedLauncher{.child = std::move(*child), .pidfd = {}, .pid = pid};
 }
 
 JobResult LaunchFailure(std::string message) {
@@ -183,8 +214,9 @@ bool StopUnwatchedJob(const JobRecord& record) {
 struct LocalExecutor::Job {
   JobRecord record;
   Completion on_done;
-  std::optional<ChildProcess> launcher;  // the launcher this executor started
-  UniqueFd adopted_launcher;             // or the pidfd of one an earlier engine started
+  std::optional<ChildProcess> launcher;  // the launcher this executor started as a program
+  // or the pidfd of one the spawner forked, or an earlier engine started
+  UniqueFd launcher_pidfd;
   bool is_adopted = false;
   bool is_stop_requested = false;
   std::chrono::system_clock::time_point started;
@@ -195,7 +227,7 @@ struct LocalExecutor::Job {
   // job had ended before it was adopted).
   int launcher_fd() const {
     if (launcher) return launcher->exit_notification_fd();
-    return adopted_launcher.get();
+    return launcher_pidfd.get();
   }
 
   void CancelCallbacks(EventLoop& loop) {
@@ -253,9 +285,9 @@ Result<JobId> LocalExecutor::Launch(const JobSpec& spec, Completion on_done) {
   job->record.run_directory = std::filesystem::absolute(spec.run_directory, error);
   if (error) job->record.run_directory = spec.run_directory;
   Result<LaunchSpec> command = JobCommand(spec, options_);
-  Result<ChildProcess> launcher =
+  Result<StartedLauncher> launcher =
       command ? StartLauncher(job->record.run_directory, spec, *command, options_)
-              : Result<ChildProcess>(command.error());
+              : Result<StartedLauncher>(command.error());
   Job& added = *job;
   const JobId id = Add(std::move(job));
   if (!launcher) {
@@ -264,9 +296,10 @@ Result<JobId> LocalExecutor::Launch(const JobSpec& spec, Completion on_done) {
     CompleteSoon(id, std::move(result));
     return id;
   }
-  added.launcher = std::move(*launcher);
-  added.record.process_id = added.launcher->pid();
-  added.record.process_start_time = ProcessStartTime(added.launcher->pid()).value_or(0);
+  added.launcher = std::move(launcher->child);
+  added.launcher_pidfd = std::move(launcher->pidfd);
+  added.record.process_id = launcher->pid;
+  added.record.process_start_time = ProcessStartTime(launcher->pid).value_or(0);
   WatchExit(id, added);
   return id;
 }
@@ -284,7 +317,7 @@ Result<JobId> LocalExecutor::Adopt(const JobRecord& record, Completion on_done) 
   // a pid reused since the record was made is never taken for the launcher.
   if (launcher && ProcessStartTime(pid) == record.process_start_time) {
     // Its exit record, if it is ending already, is read once the launcher has gone.
-    job->adopted_launcher = std::move(launcher);
+    job->launcher_pidfd = std::move(launcher);
     job->started = clock_.Now();
     Job& added = *job;
     const JobId id = Add(std::move(job));
@@ -346,7 +379,8 @@ void LocalExecutor::OnExitNotified(JobId id) {
     }
     how = "ended with " + Describe(*exit);
   }
-  // An adopted launcher is not our child: its pidfd being readable is all there is to see.
+  // A forked or adopted launcher is not our child: its pidfd being readable is all there is
+  // to see.
   Complete(id, ResultOf(job, how));
 }
 

@@ -1,10 +1,10 @@
 // LocalExecutor runs jobs as processes on this machine, optionally sandboxed by bubblewrap (see
-// bubblewrap.h). Each job runs under its own launcher (sluice-run, launcher_main.cc), which the
-// executor starts in a session of its own: the launcher starts the job in the job's own session
-// and process group, waits for it, and writes how it ended into the job's run directory
-// (run_directory.h). Launchers outlive a crashed engine, so a restarted one adopts its jobs
-// (Adopt) instead of running them again. Completion is event-driven: each launcher's pidfd is
-// watched on the EventLoop, with no polling and no thread per job.
+// bubblewrap.h). Each job runs under its own launcher (launcher.h), which a LauncherSpawner
+// forks or the executor starts as the program sluice-run, in a session of its own either way: the
+// launcher starts the job in the job's own session and process group, waits for it, and writes how
+// it ended into the job's run directory (run_directory.h). Launchers outlive a crashed engine, so a
+// restarted one adopts its jobs (Adopt) instead of running them again. Completion is event-driven:
+// each launcher's pidfd is watched on the EventLoop, with no polling and no thread per job.
 //
 // Stop() and an exceeded max_runtime give the job's process group SIGTERM and SIGKILL after the
 // grace period (the launcher does this, so it goes on through an engine restart). However a job
@@ -30,9 +30,14 @@
 
 namespace sluice {
 
+class LauncherSpawner;
+
 struct LocalExecutorOptions {
-  // The sluice-run program; every job runs under it.
+  // The sluice-run program; every job runs under it, unless `spawner` forks its launcher.
   std::filesystem::path launcher_path = {};
+  // Forks the launchers (cheaper than starting sluice-run); when it has gone, launcher_path is
+  // started instead. Must outlive the executor.
+  LauncherSpawner* spawner = nullptr;
   // Between SIGTERM and SIGKILL, for Stop() and for max_runtime.
   std::chrono::steady_clock::duration stop_grace_period = std::chrono::seconds(10);
   std::filesystem::path bubblewrap_path = kDefaultBubblewrapPath;

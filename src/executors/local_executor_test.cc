@@ -2,6 +2,7 @@
 
 #include "base/unique_fd.h"
 #include "executors/child_process.h"
+#include "executors/launcher_spawner.h"
 #include "executors/testing/scratch_directory.h"
 
 #include <gtest/gtest.h>
@@ -98,18 +99,28 @@ class LocalExecutorTest : public ::testing::Test {
     RunLoop();
   }
 
+  // Launchers are forked by a spawner, as `sluice run` starts them; sluice-run is the fallback.
+  LocalExecutorOptions WithLauncher(LocalExecutorOptions options = {}) const {
+    options.launcher_path = SLUICE_LAUNCHER;
+    options.spawner = spawner_.get();
+    return options;
+  }
+  LocalExecutorOptions ShortGrace() const {
+    return WithLauncher({.stop_grace_period = milliseconds(200)});
+  }
+
+  static std::unique_ptr<LauncherSpawner> StartSpawner() {
+    Result<std::unique_ptr<LauncherSpawner>> started = LauncherSpawner::Start(SLUICE_LAUNCHER);
+    EXPECT_TRUE(started) << started.error().ToString();
+    return started ? std::move(*started) : nullptr;
+  }
+
   EventLoop loop_;
   ScratchDirectory scratch_;
+  std::unique_ptr<LauncherSpawner> spawner_ = StartSpawner();
   std::vector<std::vector<JobResult>> results_;
   std::vector<JobId> ids_;
 };
-
-LocalExecutorOptions WithLauncher(LocalExecutorOptions options = {}) {
-  options.launcher_path = SLUICE_LAUNCHER;
-  return options;
-}
-
-LocalExecutorOptions ShortGrace() { return WithLauncher({.stop_grace_period = milliseconds(200)}); }
 
 TEST_F(LocalExecutorTest, ReportsTheExitStatusAndTimesFromItsClock) {
   const TimePoint launched_at = std::chrono::sys_days(std::chrono::year(2024) / 1 / 1);
@@ -127,6 +138,16 @@ TEST_F(LocalExecutorTest, ReportsTheExitStatusAndTimesFromItsClock) {
   EXPECT_EQ(result.started, launched_at);
   EXPECT_EQ(result.ended, launched_at + seconds(5));
   EXPECT_EQ(executor.running_jobs(), 0u);
+}
+
+TEST_F(LocalExecutorTest, StartsTheLauncherProgramOnceTheSpawnerIsGone) {
+  ASSERT_EQ(::kill(spawner_->pid(), SIGKILL), 0);
+  LocalExecutor executor(loop_, WithLauncher());
+  const size_t job = Launch(executor, Shell("exit 3"));
+  RunLoop();
+  const JobResult result = OnlyResult(job);
+  EXPECT_EQ(result.outcome, Outcome::kExited);
+  EXPECT_EQ(result.exit_status, 3);
 }
 
 TEST_F(LocalExecutorTest, ReportsDeathBySignal) {

@@ -1,0 +1,349 @@
+#include "executors/launcher_spawner.h"
+
+#include "base/text.h"
+#include "executors/child_process.h"
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <fcntl.h>
+#include <optional>
+#include <poll.h>
+#include <signal.h>
+#include <string>
+#include <string_view>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+// glibc 2.36 declares these without C++ linkage.
+extern "C" {
+#include <sys/pidfd.h>
+}
+
+namespace sluice {
+namespace {
+
+// A message on the socket is its length (native order: both ends are one program on one
+// machine) and then fields, each its length and its bytes.
+using Length = uint32_t;
+
+// How long a destroyed spawner's owner waits for it to exit.
+constexpr int kSpawnerExitTimeoutMilliseconds = 2000;
+
+void AppendField(std::string& message, std::string_view field) {
+  const auto length = static_cast<Length>(field.size());
+  message.append(reinterpret_cast<const char*>(&length), sizeof length);
+  message.append(field);
+}
+
+std::vector<std::string> Fields(std::string_view message) {
+  std::vector<std::string> fields;
+  while (message.size() >= sizeof(Length)) {
+    Length length = 0;
+    std::memcpy(&length, message.data(), sizeof length);
+    message.remove_prefix(sizeof length);
+    if (length > message.size()) break;
+    fields.emplace_back(message.substr(0, length));
+    message.remove_prefix(length);
+  }
+  return fields;
+}
+
+// Sends the whole message, `passed` (when valid) riding on its first byte.
+bool SendMessage(int socket, const std::string& fields, int passed = -1) {
+  const auto length = static_cast<Length>(fields.size());
+  std::string message(reinterpret_cast<const char*>(&length), sizeof length);
+  message += fields;
+  size_t sent = 0;
+  while (sent < message.size()) {
+    iovec data{.iov_base = message.data() + sent, .iov_len = message.size() - sent};
+    msghdr header{};
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (sent == 0 && passed >= 0) {
+      header.msg_control = control;
+      header.msg_controllen = sizeof control;
+      cmsghdr* rights = CMSG_FIRSTHDR(&header);
+      rights->cmsg_level = SOL_SOCKET;
+      rights->cmsg_type = SCM_RIGHTS;
+      rights->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(rights), &passed, sizeof passed);
+    }
+    const ssize_t wrote = ::sendmsg(socket, &header, MSG_NOSIGNAL);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) return false;
+    sent += static_cast<size_t>(wrote);
+  }
+  return true;
+}
+
+// Reads one whole message; nothing at end of file or on error. A descriptor passed with it is
+// kept in `passed`.
+std::optional<std::string> ReceiveMessage(int socket, UniqueFd* passed = nullptr) {
+  std::string message;
+  size_t wanted = sizeof(Length);
+  bool has_length = false;
+  while (message.size() < wanted) {
+    char buffer[16384];
+    const size_t room = std::min(sizeof buffer, wanted - message.size());
+    iovec data{.iov_base = buffer, .iov_len = room};
+    msghdr header{};
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+    const ssize_t got = ::recvmsg(socket, &header, MSG_CMSG_CLOEXEC);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return std::nullopt;
+    for (cmsghdr* part = CMSG_FIRSTHDR(&header); part != nullptr;
+         part = CMSG_NXTHDR(&header, part)) {
+      if (part->cmsg_level != SOL_SOCKET || part->cmsg_type != SCM_RIGHTS) continue;
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(part), sizeof fd);
+      if (passed != nullptr) {
+        passed->reset(fd);
+      } else {
+        ::close(fd);
+      }
+    }
+    message.append(buffer, static_cast<size_t>(got));
+    if (!has_length && message.size() >= sizeof(Length)) {
+      Length length = 0;
+      std::memcpy(&length, message.data(), sizeof length);
+      message.erase(0, sizeof length);
+      wanted = length;
+      has_length = true;
+    }
+  }
+  return message;
+}
+
+std::string EncodeRequest(const LauncherOptions& options) {
+  std::string message;
+  AppendField(message, options.run_directory.string());
+  AppendField(message, std::to_string(options.grace_period.count()));
+  AppendField(message, std::to_string(options.max_runtime.count()));
+  AppendField(message, options.working_directory.string());
+  AppendField(message, options.log_file.string());
+  AppendField(message, DurabilityName(options.durability));
+  AppendField(message, std::to_string(options.command.size()));
+  for (const std::string& argument : options.command) AppendField(message, argument);
+  for (const auto& [name, value] : options.environment) AppendField(message, name + "=" + value);
+  return message;
+}
+
+std::optional<LauncherOptions> DecodeRequest(const std::vector<std::string>& fields) {
+  constexpr size_t kFixed = 7;
+  if (fields.size() < kFixed) return std::nullopt;
+  LauncherOptions options;
+  options.run_directory = fields[0];
+  options.grace_period = std::chrono::milliseconds(std::stoll(fields[1]));
+  options.max_runtime = std::chrono::seconds(std::stoll(fields[2]));
+  options.working_directory = fields[3];
+  options.log_file = fields[4];
+  options.durability = DurabilityFromName(fields[5]).value_or(Durability::kMachineCrash);
+  const size_t arguments = std::stoul(fields[6]);
+  if (fields.size() < kFixed + arguments) return std::nullopt;
+  options.command.assign(fields.begin() + kFixed, fields.begin() + kFixed + arguments);
+  for (size_t index = kFixed + arguments; index < fields.size(); ++index) {
+    const std::string& entry = fields[index];
+    const size_t equals = entry.find('=');
+    if (equals == std::string::npos) continue;
+    options.environment.emplace_back(entry.substr(0, equals), entry.substr(equals + 1));
+  }
+  return options;
+}
+
+// A launcher's pid, or where and what went wrong.
+std::string Reply(pid_t pid, const std::string& where = "", const std::string& what = "") {
+  std::string message;
+  AppendField(message, std::to_string(pid));
+  AppendField(message, where);
+  AppendField(message, what);
+  return message;
+}
+
+sigset_t SpawnerSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGCHLD);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+// In the forked launcher: becomes what an executed sluice-run would be, then runs the job.
+[[noreturn]] void BecomeLauncher(const LauncherOptions& options, int log) {
+  ::setsid();
+  ::dup2(log, STDOUT_FILENO);
+  ::dup2(log, STDERR_FILENO);
+  ::close_range(3, ~0U, 0);
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGTERM);
+  sigaddset(&blocked, SIGINT);
+  ::sigprocmask(SIG_SETMASK, &blocked, nullptr);
+  int status = kLauncherRecordFailure;
+  try {
+    status = RunLauncher(options);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "sluice-run: %s\n", error.what());
+  }
+  ::_exit(status);
+}
+
+// Forks the launcher for one request; the reply to send back.
+std::string Launch(const std::vector<std::string>& fields, UniqueFd& pidfd) {
+  std::optional<LauncherOptions> options;
+  try {
+    options = DecodeRequest(fields);
+  } catch (const std::exception&) {
+    options.reset();
+  }
+  if (!options) return Reply(-1, "launcher spawner", "got a malformed request");
+  const std::filesystem::path log_file =
+      options->log_file.empty() ? std::filesystem::path("/dev/null") : options->log_file;
+  UniqueFd log(
+      ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644));
+  if (!log) {
+    return Reply(-1, "log file " + Quote(log_file.string()),
+                 std::string("cannot open: ") + std::strerror(errno));
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0)
+    return Reply(-1, "launcher spawner", std::string("cannot fork: ") + std::strerror(errno));
+  if (pid == 0) BecomeLauncher(*options, log.get());
+  // Not reaped before this returns, so the pid cannot name another process yet.
+  pidfd = OpenPidfd(pid);
+  if (!pidfd) {
+    const int error = errno;
+    ::kill(pid, SIGKILL);
+    return Reply(-1, "launcher spawner",
+                 std::string("cannot watch its launcher (pidfd_open): ") + std::strerror(error));
+  }
+  return Reply(pid);
+}
+
+void ReapEnded() {
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+}
+
+}  // namespace
+
+[[noreturn]] void ServeLaunchRequests(int socket) {
+  if (socket <= STDERR_FILENO) socket = ::fcntl(socket, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+  for (int signal = 1; signal < NSIG; ++signal) {
+    if (signal != SIGKILL && signal != SIGSTOP) ::signal(signal, SIG_DFL);
+  }
+  const sigset_t signals = SpawnerSignals();
+  ::sigprocmask(SIG_SETMASK, &signals, nullptr);
+  // Out of the engine's session and group, so that what is sent to those (a terminal's
+  // signals, a kill of the group) reaches no launcher, even one just forked.
+  ::setsid();
+  // Nothing of the engine's stays open here: not its terminal or pipes (whoever reads the
+  // engine's output sees its end when the engine ends), not its store.
+  const int null = ::open("/dev/null", O_RDWR);
+  for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+  if (socket > 3) ::close_range(3, static_cast<unsigned>(socket) - 1, 0);
+  ::close_range(static_cast<unsigned>(socket) + 1, ~0U, 0);
+  sigset_t children;
+  sigemptyset(&children);
+  sigaddset(&children, SIGCHLD);
+  UniqueFd child_ended(::signalfd(-1, &children, SFD_CLOEXEC | SFD_NONBLOCK));
+
+  for (;;) {
+    pollfd watched[2] = {{.fd = socket, .events = POLLIN, .revents = 0},
+                         {.fd = child_ended.get(), .events = POLLIN, .revents = 0}};
+    if (::poll(watched, 2, -1) < 0 && errno != EINTR) break;
+    if (watched[1].revents != 0) {
+      signalfd_siginfo info{};
+      while (::read(child_ended.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+      }
+      ReapEnded();
+    }
+    if (watched[0].revents == 0) continue;
+    std::optional<std::string> request = ReceiveMessage(socket);
+    if (!request) break;  // the engine has gone
+    UniqueFd pidfd;
+    const std::string reply = Launch(Fields(*request), pidfd);
+    if (!SendMessage(socket, reply, pidfd.get())) break;
+  }
+  // The launchers still running go on; they stay this process's children until they end, so
+  // that they are reaped even where nothing else would reap orphans.
+  while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+  }
+  ::_exit(0);
+}
+
+Result<std::unique_ptr<LauncherSpawner>> LauncherSpawner::Start(
+    const std::filesystem::path& launcher_program) {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+    return MakeError(ErrorCode::kUnavailable, "launcher spawner",
+                     std::string("cannot make its socket: ") + std::strerror(errno));
+  }
+  UniqueFd ours(ends[0]);
+  UniqueFd theirs(ends[1]);
+  const std::string program = launcher_program.string();
+  const char* argv[] = {program.c_str(), kSpawnerModeOption, "3", nullptr};
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return MakeError(ErrorCode::kUnavailable, "launcher spawner",
+                     std::string("cannot fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls here: the engine may have threads. The spawner's socket is
+    // its descriptor 3, the only one kept open across exec.
+    if (theirs.get() == 3) {
+      ::fcntl(3, F_SETFD, 0);
+    } else if (::dup2(theirs.get(), 3) < 0) {
+      ::_exit(127);
+    }
+    ::close_range(4, ~0U, 0);
+    ::execv(program.c_str(), const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  theirs.reset();
+  UniqueFd pidfd = OpenPidfd(pid);
+  return std::unique_ptr<LauncherSpawner>(
+      new LauncherSpawner(pid, std::move(pidfd), std::move(ours)));
+}
+
+LauncherSpawner::~LauncherSpawner() {
+  socket_.reset();
+  if (pidfd_) {
+    pollfd ended{.fd = pidfd_.get(), .events = POLLIN, .revents = 0};
+    while (::poll(&ended, 1, kSpawnerExitTimeoutMilliseconds) < 0 && errno == EINTR) {
+    }
+  }
+  // Still running, it ends with its last launcher and is then reaped by whoever inherits it.
+  ::waitpid(pid_, nullptr, WNOHANG);
+}
+
+Result<SpawnedLauncher> LauncherSpawner::Spawn(const LauncherOptions& options) {
+  const std::string where = "launcher spawner (pid " + std::to_string(pid_) + ")";
+  UniqueFd pidfd;
+  std::optional<std::string> reply;
+  if (SendMessage(socket_.get(), EncodeRequest(options)))
+    reply = ReceiveMessage(socket_.get(), &pidfd);
+  if (!reply) {
+    socket_.reset();
+    return MakeError(ErrorCode::kUnavailable, where, "is gone");
+  }
+  const std::vector<std::string> fields = Fields(*reply);
+  if (fields.size() != 3) return MakeError(ErrorCode::kInternal, where, "sent a malformed reply");
+  if (!fields[1].empty()) return MakeError(ErrorCode::kIo, fields[1], fields[2]);
+  if (!pidfd) return MakeError(ErrorCode::kInternal, where, "sent no pidfd");
+  return SpawnedLauncher{.pid = static_cast<pid_t>(std::stol(fields[0])),
+                         .pidfd = std::move(pidfd)};
+}
+
+}  // namespace sluice
