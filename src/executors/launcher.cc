@@ -28,6 +28,9 @@ namespace {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// Where launchers kept the run's lock before it was taken on the launcher record.
+constexpr const char* kOlderLockFileName = "lock";
+
 // How often a launcher that found the run held looks again for the holder's record.
 constexpr int kFollowPollMilliseconds = 10;
 
@@ -81,19 +84,31 @@ UniqueFd FindHolder(const std::filesystem::path& run_directory) {
   return pidfd;
 }
 
-// Takes the run's lock, following whichever launcher holds it until it ends. Signals that
-// arrive while nobody can be told are kept in `early`, for the job this launcher may yet run.
-Result<UniqueFd> ClaimRun(const std::filesystem::path& run_directory, SignalInbox& inbox,
-                          std::vector<int>& early) {
-  const std::filesystem::path file = run_directory / kLockFileName;
+// Takes the run's lock (a lock on its launcher record), following whichever launcher holds it
+// until it ends. Signals that arrive while nobody can be told are kept in `early`, for the job
+// this launcher may yet run.
+struct ClaimedRun {
+  UniqueFd lock;        // the launcher record, locked
+  UniqueFd older_lock;  // `lock`, locked, where an older launcher left one
+};
+
+Result<ClaimedRun> ClaimRun(const std::filesystem::path& run_directory, SignalInbox& inbox,
+                            std::vector<int>& early) {
+  const std::filesystem::path file = run_directory / kLauncherFileName;
   UniqueFd lock(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (!lock) {
     return MakeError(ErrorCode::kIo, Quote(file.string()),
                      std::string("cannot open: ") + std::strerror(errno));
   }
   for (;;) {
-    if (::flock(lock.get(), LOCK_EX | LOCK_NB) == 0) return lock;
-    if (errno != EWOULDBLOCK && errno != EINTR) {
+    if (::flock(lock.get(), LOCK_EX | LOCK_NB) == 0) {
+      // A launcher from before the record was its own lock held a file of its own, `lock`,
+      // and may still run the job. Where that file is, it is held too, against such launchers.
+      UniqueFd older(::open((run_directory / kOlderLockFileName).c_str(), O_RDWR | O_CLOEXEC));
+      if (!older || ::flock(older.get(), LOCK_EX | LOCK_NB) == 0) {
+        return ClaimedRun{.lock = std::move(lock), .older_lock = std::move(older)};
+      }
+    } else if (errno != EWOULDBLOCK && errno != EINTR) {
       return MakeError(ErrorCode::kIo, Quote(file.string()),
                        std::string("cannot lock: ") + std::strerror(errno));
     }
@@ -202,8 +217,8 @@ int RunLauncher(const LauncherOptions& options) {
                           "cannot create: " + error.message()));
   }
   std::vector<int> early;
-  Result<UniqueFd> lock = ClaimRun(options.run_directory, inbox, early);
-  if (!lock) return Fail(lock.error());
+  Result<ClaimedRun> claimed = ClaimRun(options.run_directory, inbox, early);
+  if (!claimed) return Fail(claimed.error());
 
   // The lock is ours, so no launcher runs this job now. It may have run already.
   auto ended = ReadExitRecord(options.run_directory);
@@ -227,7 +242,7 @@ int RunLauncher(const LauncherOptions& options) {
   }
   const std::optional<int64_t> start_time = ProcessStartTime(::getpid());
   if (auto written = WriteLauncherRecord(
-          options.run_directory,
+          claimed->lock.get(), options.run_directory,
           LauncherRecord{.process_id = ::getpid(), .process_start_time = start_time.value_or(0)},
           options.durability);
       !written) {

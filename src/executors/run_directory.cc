@@ -47,14 +47,16 @@ Result<void> SyncDirectory(const std::filesystem::path& directory) {
   return {};
 }
 
-// Nothing when the file does not exist.
-Result<std::optional<Json>> ReadJsonFile(const std::filesystem::path& file) {
+// Nothing when the file does not exist, or when it is empty and `is_empty_none`.
+Result<std::optional<Json>> ReadJsonFile(const std::filesystem::path& file,
+                                         bool is_empty_none = false) {
   std::ifstream stream(file);
   if (!stream) {
     if (errno == ENOENT) return std::optional<Json>();
     return FileError(file, "cannot open", errno);
   }
   const std::string text(std::istreambuf_iterator<char>(stream), {});
+  if (text.empty() && is_empty_none) return std::optional<Json>();
   Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
     return MakeError(ErrorCode::kIo, Quote(file.string()), "not a JSON object");
@@ -169,16 +171,21 @@ Result<void> WriteFileAtomically(const std::filesystem::path& directory, const s
   return SyncDirectory(directory);
 }
 
-Result<void> WriteLauncherRecord(const std::filesystem::path& run_directory,
+Result<void> WriteLauncherRecord(int lock, const std::filesystem::path& run_directory,
                                  const LauncherRecord& record, Durability durability) {
+  const std::filesystem::path file = run_directory / kLauncherFileName;
   const Json json = {{"pid", record.process_id}, {"start_time", record.process_start_time}};
-  return WriteFileAtomically(run_directory, kLauncherFileName, json.dump() + "\n", durability);
+  if (Result<void> written = WriteAll(lock, json.dump() + "\n", file); !written) return written;
+  if (durability == Durability::kMachineCrash && ::fsync(lock) != 0) {
+    return FileError(file, "cannot fsync", errno);
+  }
+  return {};
 }
 
 Result<std::optional<LauncherRecord>> ReadLauncherRecord(
     const std::filesystem::path& run_directory) {
   const std::filesystem::path file = run_directory / kLauncherFileName;
-  auto json = ReadJsonFile(file);
+  auto json = ReadJsonFile(file, /*is_empty_none=*/true);
   if (!json) return json.error();
   if (!*json) return std::optional<LauncherRecord>();
   FieldReader fields(**json, file);

@@ -1,11 +1,13 @@
 // The records a job's launcher (sluice-run) keeps in the job's run directory, shared by the
 // launcher that writes them and the executor that reads them, possibly in a later engine:
 //
-//   lock           held (flock) by the launcher that runs the job, for as long as it runs
-//   launcher.json  that launcher's pid and start time, written once it holds the lock
+//   launcher.json  locked (flock) by the launcher that runs the job, for as long as it runs;
+//                  that launcher's pid and start time, written into it once it holds the lock
 //   exit.json      how the job ended, written once, atomically (write, fsync, rename)
 //
-// A record either exists whole or not at all, so a reader never sees a half-written one.
+// The launcher record is empty until its launcher writes it, in one write, before the job
+// starts; an exit record exists whole or not at all. (Run directories from before held the
+// lock in a file of its own, `lock`.)
 // Plain functions over files; each is thread-safe as far as the file system is.
 #pragma once
 
@@ -21,7 +23,6 @@
 
 namespace sluice {
 
-inline constexpr const char* kLockFileName = "lock";
 inline constexpr const char* kLauncherFileName = "launcher.json";
 inline constexpr const char* kExitFileName = "exit.json";
 
@@ -60,11 +61,12 @@ Result<void> WriteFileAtomically(const std::filesystem::path& directory, const s
                                  const std::string& contents,
                                  Durability durability = Durability::kMachineCrash);
 
-Result<void> WriteLauncherRecord(const std::filesystem::path& run_directory,
+// Into `lock`, the open and locked launcher.json of `run_directory`, which is empty.
+Result<void> WriteLauncherRecord(int lock, const std::filesystem::path& run_directory,
                                  const LauncherRecord& record,
                                  Durability durability = Durability::kMachineCrash);
-// Nothing when the run directory holds no launcher record; an error when it holds one that
-// cannot be read.
+// Nothing when the run directory holds no launcher record (or an empty one); an error when it
+// holds one that cannot be read.
 Result<std::optional<LauncherRecord>> ReadLauncherRecord(
     const std::filesystem::path& run_directory);
 

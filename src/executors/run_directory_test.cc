@@ -1,9 +1,11 @@
 #include "executors/run_directory.h"
 
+#include "base/unique_fd.h"
 #include "executors/testing/scratch_directory.h"
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace sluice {
@@ -42,7 +44,9 @@ TEST(RunDirectory, KeepsEveryFieldOfAnExitRecord) {
 TEST(RunDirectory, KeepsTheLauncherRecord) {
   ScratchDirectory scratch;
   const LauncherRecord record{.process_id = 4321, .process_start_time = 987654};
-  ASSERT_TRUE(WriteLauncherRecord(scratch.path(), record));
+  UniqueFd lock(::open((scratch / "launcher.json").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  ASSERT_TRUE(lock);
+  ASSERT_TRUE(WriteLauncherRecord(lock.get(), scratch.path(), record));
   auto read = ReadLauncherRecord(scratch.path());
   ASSERT_TRUE(read && *read);
   EXPECT_EQ(**read, record);
@@ -54,6 +58,11 @@ TEST(RunDirectory, HasNoRecordsBeforeTheyAreWritten) {
   ASSERT_TRUE(exit);
   EXPECT_FALSE(*exit);
   auto launcher = ReadLauncherRecord(scratch.path());
+  ASSERT_TRUE(launcher);
+  EXPECT_FALSE(*launcher);
+  // Created and locked by a launcher that has not written into it yet.
+  WriteFile(scratch / "launcher.json", "");
+  launcher = ReadLauncherRecord(scratch.path());
   ASSERT_TRUE(launcher);
   EXPECT_FALSE(*launcher);
 }
