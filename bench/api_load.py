@@ -43,6 +43,13 @@ def call(address, operation, request):
     return body
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time a process has used so far."""
+    with open("/proc/%d/stat" % pid) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def figures(output):
     return {name: float(value) for name, value in re.findall(r"(p50|p90|p99|max)=([0-9.]+) ms",
                                                             output)}
@@ -80,21 +87,34 @@ def main():
             time.sleep(0.05)
 
         throughputs, by_figure = [], {}
+        server_cpu, client_cpu = [], []
         for run in range(arguments.runs):
+            server_before = cpu_seconds(server.pid)
+            client_before = os.times()
             output = subprocess.run(
                 [arguments.api_load, "--address", address, "--clients", str(arguments.clients),
                  "--seconds", str(arguments.seconds), "--target",
                  "SageMaker.DescribePipelineExecution",
                  "--body", json.dumps({"PipelineExecutionArn": arn})],
                 check=True, capture_output=True, text=True).stdout
-            print("run %d: %s" % (run + 1, output.strip().replace("\n", "; ")))
+            client_after = os.times()
+            requests = int(re.search(r"([0-9]+) requests,", output).group(1))
+            # CPU per answer depends far less on what else the machine runs than latency does.
+            server_cpu.append((cpu_seconds(server.pid) - server_before) / requests * 1e6)
+            client_cpu.append((client_after.children_user + client_after.children_system -
+                               client_before.children_user - client_before.children_system) /
+                              requests * 1e6)
+            print("run %d: %s; CPU per request: server %.1f us, client %.1f us" % (
+                run + 1, output.strip().replace("\n", "; "), server_cpu[-1], client_cpu[-1]))
             throughputs.append(float(re.search(r"([0-9.]+) requests/s", output).group(1)))
             for name, value in figures(output).items():
                 by_figure.setdefault(name, []).append(value)
-        print("DescribePipelineExecution, median of %d runs: %.0f requests/s, %s" % (
-            arguments.runs, statistics.median(throughputs),
-            " ".join("%s=%.3f ms" % (name, statistics.median(values))
-                     for name, values in by_figure.items())))
+        print("DescribePipelineExecution, median of %d runs: %.0f requests/s, %s, CPU per "
+              "request: server %.1f us, client %.1f us" % (
+                  arguments.runs, statistics.median(throughputs),
+                  " ".join("%s=%.3f ms" % (name, statistics.median(values))
+                           for name, values in by_figure.items()),
+                  statistics.median(server_cpu), statistics.median(client_cpu)))
 
         output = subprocess.run(
             [arguments.api_load, "--address", address, "--pipeline", "bench", "--first-step",
