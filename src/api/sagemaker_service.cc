@@ -1,5 +1,6 @@
 #include "api/sagemaker_service.h"
 
+#include "api/answer_cache.h"
 #include "base/event_loop.h"
 #include "base/text.h"
 #include "base/time_format.h"
@@ -426,6 +427,8 @@ struct SageMakerService::Impl {
   MetadataStore& store;
   ServiceOptions options;
   std::mutex package_mutex;  // one UpdateModelPackage at a time rewrites a package's file
+  // Shared with the store's change listener, which may outlive the service.
+  std::shared_ptr<AnswerCache> execution_answers = std::make_shared<AnswerCache>();
 
   using SyncOperation = Outcome (Impl::*)(const Members&);
   using AsyncOperation = void (Impl::*)(const Members&, Respond);
@@ -947,6 +950,29 @@ struct SageMakerService::Impl {
       response["PipelineVersionId"] = details.pipeline_version_id;
     }
     return response;
+  }
+
+  // Clients poll executions with this call far more than with any other, so its answer is kept
+  // until the store reports a change to the execution.
+  void DescribePipelineExecutionKept(const Json& body, Respond respond, const HttpReply& reply) {
+    auto given = body.find("PipelineExecutionArn");
+    if (given == body.end() || !given->is_string()) {
+      return respond(DescribePipelineExecution(Members(body)));
+    }
+    const std::string& arn = given->get_ref<const std::string&>();
+    const size_t marker = arn.rfind("/execution/");
+    const std::string_view id = marker == std::string::npos
+                                    ? std::string_view(arn)
+                                    : std::string_view(arn).substr(marker + 11);
+    if (std::optional<std::string> kept = execution_answers->Find(id, arn)) {
+      return reply(HttpResponse{200, std::move(*kept)});
+    }
+    const uint64_t read = execution_answers->BeginRead();
+    Outcome outcome = DescribePipelineExecution(Members(body));
+    if (!outcome) return respond(std::move(outcome));
+    std::string answer = Dump(*outcome);
+    execution_answers->Fill(id, arn, answer, read);
+    reply(HttpResponse{200, std::move(answer)});
   }
 
   Outcome ListPipelineExecutions(const Members& members) {
@@ -1495,12 +1521,15 @@ struct SageMakerService::Impl {
 
 SageMakerService::SageMakerService(EventLoop& loop, Engine& engine, MetadataStore& store,
                                    ServiceOptions options)
-    : impl_(new Impl{loop, engine, store, std::move(options), {}}) {}
+    : impl_(new Impl{loop, engine, store, std::move(options), {}}) {
+  store.AddExecutionChangeListener(
+      [answers = impl_->execution_answers](std::string_view id) { answers->Invalidate(id); });
+}
 
 SageMakerService::~SageMakerService() = default;
 
 void SageMakerService::Handle(HttpRequest request, HttpReply reply) {
-  Respond respond = [reply = std::move(reply)](Outcome outcome) {
+  Respond respond = [reply](Outcome outcome) {
     if (outcome) return reply(HttpResponse{200, Dump(*outcome)});
     reply(HttpResponse{outcome.error().status,
                        ErrorBody(outcome.error().code, outcome.error().message)});
@@ -1519,7 +1548,11 @@ void SageMakerService::Handle(HttpRequest request, HttpReply reply) {
     return respond(ApiError{"SerializationException",
                             "the request body: expected a JSON object, got " + TypeName(body)});
   }
-  impl_->Dispatch(request.target.substr(kPrefix.size()), body, std::move(respond));
+  const std::string operation = request.target.substr(kPrefix.size());
+  if (operation == "DescribePipelineExecution") {
+    return impl_->DescribePipelineExecutionKept(body, std::move(respond), reply);
+  }
+  impl_->Dispatch(operation, body, std::move(respond));
 }
 
 }  // namespace sluice

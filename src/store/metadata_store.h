@@ -10,6 +10,7 @@
 #include "model/records.h"
 #include "model/transition.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,13 @@ class MetadataStore {
   // All of them in one transaction (group commit): one fsync for everything the engine changed
   // in one turn of its loop.
   virtual Result<void> ApplyAll(std::vector<Transition>& transitions) = 0;
+
+  // `listener` is told the id of every execution whose record or details a committed write
+  // changed ("" when a write may have changed any), on the writing thread, before the write
+  // returns: what a reader keeps of an execution can be dropped before the change is reported.
+  // Listeners are added before the store is shared between threads.
+  virtual void AddExecutionChangeListener(
+      std::function<void(std::string_view execution_id)> listener) = 0;
 
   virtual Result<std::optional<ExecutionRecord>> FindExecution(std::string_view id) = 0;
   // Newest first.

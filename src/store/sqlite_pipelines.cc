@@ -242,7 +242,7 @@ Result<int64_t> SqliteStore::UpdatePipeline(const PipelineRecord& pipeline,
 }
 
 Result<void> SqliteStore::DeletePipeline(std::string_view name) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (auto begun = Execute("BEGIN IMMEDIATE"); !begun) return begun;
   static constexpr const char* kDeletes[] = {
       "DELETE FROM events WHERE execution_id IN (SELECT id FROM executions WHERE pipeline_name "
@@ -270,6 +270,8 @@ Result<void> SqliteStore::DeletePipeline(std::string_view name) {
     Rollback();
     return committed;
   }
+  lock.unlock();
+  NotifyExecutionChanged("");
   return {};
 }
 
@@ -329,7 +331,7 @@ Result<std::vector<PipelineVersionRecord>> SqliteStore::ListPipelineVersions(
 }
 
 Result<void> SqliteStore::PutExecutionDetails(const ExecutionDetails& details) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   Query put(database_,
             "INSERT OR REPLACE INTO execution_details (execution_id, pipeline_version_id, "
             "description, display_name, selective_execution, max_parallel_steps) "
@@ -341,6 +343,8 @@ Result<void> SqliteStore::PutExecutionDetails(const ExecutionDetails& details) {
       .Bind(5, details.selective_execution_json)
       .Bind(6, details.max_parallel_steps);
   if (put.Step() != SQLITE_DONE) return put.Failure("storing execution details");
+  lock.unlock();
+  NotifyExecutionChanged(details.execution_id);
   return {};
 }
 

@@ -181,14 +181,20 @@ void SqliteStore::Rollback() {
 
 Result<void> SqliteStore::Apply(Transition& transition) {
   std::vector<Transition*> one = {&transition};
-  return ApplyInOneTransaction(one);
+  if (auto applied = ApplyInOneTransaction(one); !applied) return applied;
+  if (transition.execution) NotifyExecutionChanged(transition.execution->id);
+  return {};
 }
 
 Result<void> SqliteStore::ApplyAll(std::vector<Transition>& transitions) {
   std::vector<Transition*> all;
   all.reserve(transitions.size());
   for (Transition& transition : transitions) all.push_back(&transition);
-  return ApplyInOneTransaction(all);
+  if (auto applied = ApplyInOneTransaction(all); !applied) return applied;
+  for (const Transition& transition : transitions) {
+    if (transition.execution) NotifyExecutionChanged(transition.execution->id);
+  }
+  return {};
 }
 
 namespace {
@@ -228,6 +234,16 @@ Result<void> SqliteStore::ApplyInOneTransaction(const std::vector<Transition*>& 
     return committed;
   }
   return {};
+}
+
+void SqliteStore::AddExecutionChangeListener(
+    std::function<void(std::string_view execution_id)> listener) {
+  change_listeners_.push_back(std::move(listener));
+}
+
+// Called without the store's lock, so that a listener may read the store.
+void SqliteStore::NotifyExecutionChanged(std::string_view execution_id) const {
+  for (const auto& listener : change_listeners_) listener(execution_id);
 }
 
 Result<void> SqliteStore::Write(Transition& transition,

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -28,6 +29,8 @@ class SqliteStore : public MetadataStore {
 
   Result<void> Apply(Transition& transition) override;
   Result<void> ApplyAll(std::vector<Transition>& transitions) override;
+  void AddExecutionChangeListener(
+      std::function<void(std::string_view execution_id)> listener) override;
   Result<std::optional<ExecutionRecord>> FindExecution(std::string_view id) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(size_t limit) override;
   Result<std::vector<StepRun>> ListStepRuns(std::string_view execution_id) override;
@@ -75,11 +78,13 @@ class SqliteStore : public MetadataStore {
   sqlite3_stmt* Prepared(const char* sql);
   Result<void> Execute(const char* sql);
   void Rollback();
+  void NotifyExecutionChanged(std::string_view execution_id) const;
 
   sqlite3* database_;
   std::filesystem::path file_;
   std::mutex mutex_;
   std::map<std::string, sqlite3_stmt*, std::less<>> prepared_;  // guarded by mutex_
+  std::vector<std::function<void(std::string_view)>> change_listeners_;
 };
 
 }  // namespace sluice

@@ -148,6 +148,37 @@ TEST_F(SqliteStoreTest, RefusesAStepOfAnUnknownExecutionAndWritesNothing) {
   EXPECT_TRUE(store->ListEvents("missing", 0)->empty());
 }
 
+TEST_F(SqliteStoreTest, TellsListenersOfEachCommittedChangeToAnExecution) {
+  auto store = OpenStore();
+  std::vector<std::string> told;
+  store->AddExecutionChangeListener([&](std::string_view id) {
+    // Told only once the change can be read back.
+    if (!id.empty()) {
+      EXPECT_TRUE(store->FindExecution(id)->has_value());
+    }
+    told.emplace_back(id);
+  });
+  Transition start;
+  start.execution = Execution("abc123def456", 1000);
+  ASSERT_TRUE(store->Apply(start).has_value());
+  EXPECT_EQ(told, std::vector<std::string>{"abc123def456"});
+
+  Transition orphan;  // refused: nothing changed, nobody is told
+  StepRun run;
+  run.execution_id = "missing";
+  run.step_name = "A";
+  orphan.step_runs.push_back(run);
+  ASSERT_FALSE(store->Apply(orphan).has_value());
+  EXPECT_EQ(told.size(), 1u);
+
+  ExecutionDetails details;
+  details.execution_id = "abc123def456";
+  details.description = "changed";
+  ASSERT_TRUE(store->PutExecutionDetails(details).has_value());
+  ASSERT_TRUE(store->DeletePipeline("abalone").has_value());
+  EXPECT_EQ(told, (std::vector<std::string>{"abc123def456", "abc123def456", ""}));
+}
+
 TEST_F(SqliteStoreTest, ReportsAnUnopenableFile) {
   auto store = SqliteStore::Open(directory_ / "no-such-dir" / "state.db");
   ASSERT_FALSE(store.has_value());

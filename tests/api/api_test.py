@@ -205,6 +205,16 @@ class ApiTest(unittest.TestCase):
         error = self.error_of(self.client.describe_pipeline, PipelineName="Tagged")
         self.assertEqual(error["Code"], "ResourceNotFound")
 
+    def test_a_deleted_pipelines_executions_are_described_no_more(self):
+        self.create("Doomed", [shell_step("One", "true")])
+        arn = self.client.start_pipeline_execution(PipelineName="Doomed")["PipelineExecutionArn"]
+        self.assertEqual(self.wait(arn), "Succeeded")
+        self.assertEqual(self.client.describe_pipeline_execution(
+            PipelineExecutionArn=arn)["PipelineExecutionStatus"], "Succeeded")
+        self.client.delete_pipeline(PipelineName="Doomed", ClientRequestToken=str(uuid.uuid4()))
+        error = self.error_of(self.client.describe_pipeline_execution, PipelineExecutionArn=arn)
+        self.assertEqual(error["Code"], "ResourceNotFound")
+
     # ---- executions ----
 
     def test_an_execution_with_parameters_runs_to_success(self):
