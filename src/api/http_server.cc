@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -33,12 +34,31 @@ using tcp = asio::ip::tcp;
 std::string NewRequestId() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) id += '-';
-    id += kHex[generator() % 16];
+  std::string id(36, '-');
+  uint64_t bits = generator();
+  for (size_t i = 0, digits = 0; i < id.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+    if (digits++ == 16) bits = generator();
+    id[i] = kHex[bits & 15];
+    bits >>= 4;
   }
   return id;
+}
+
+// The whole answer in one buffer, so that it leaves in one write.
+std::string AnswerText(int status, std::string_view request_id, bool keep_alive,
+                       std::string_view body) {
+  const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+  const std::string length = std::to_string(body.size());
+  std::string text;
+  text.reserve(160 + reason.size() + request_id.size() + body.size());
+  text.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
+  text.append(reason.data(), reason.size());
+  text.append("\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-RequestId: ");
+  text.append(request_id).append("\r\nServer: sluice\r\nContent-Length: ").append(length);
+  if (!keep_alive) text.append("\r\nConnection: close");
+  text.append("\r\n\r\n").append(body);
+  return text;
 }
 
 class Connection;
@@ -204,12 +224,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     is_busy_ = true;
     // The connection object lives until the answer is written, however long the handler takes.
+    // A reply given at once, on this strand, is written at once; one from another thread waits
+    // its turn on the strand.
     HttpReply reply = [self = shared_from_this(), keep_alive, request_id](HttpResponse response) {
-      asio::post(self->stream_.get_executor(),
-                 [self, keep_alive, request_id, response = std::move(response)]() mutable {
-                   if (response.stream) return self->BeginStream(std::move(response), request_id);
-                   self->Answer(response.status, std::move(response.body), keep_alive, request_id);
-                 });
+      asio::dispatch(self->stream_.get_executor(), [self, keep_alive, request_id,
+                                                    response = std::move(response)]() mutable {
+        if (response.stream) return self->BeginStream(std::move(response), request_id);
+        self->Answer(response.status, std::move(response.body), keep_alive, request_id);
+      });
     };
     (is_get ? server_->options.get_handler : server_->handler)(std::move(given), std::move(reply));
   }
@@ -265,25 +287,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
  private:
-  void Answer(int status, std::string body, bool keep_alive, const std::string& request_id) {
+  void Answer(int status, const std::string& body, bool keep_alive, const std::string& request_id) {
     is_busy_ = true;
-    auto response =
-        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
-    response->set(http::field::content_type, "application/x-amz-json-1.1");
-    response->set(beast::string_view("x-amzn-RequestId"), request_id);
-    response->set(http::field::server, "sluice");
-    response->keep_alive(keep_alive && !is_closing_ && !is_draining_);
-    response->body() = std::move(body);
-    response->prepare_payload();
+    const bool is_kept_alive = keep_alive && !is_closing_ && !is_draining_;
+    auto text = std::make_shared<std::string>(AnswerText(status, request_id, is_kept_alive, body));
     stream_.expires_after(server_->options.read_timeout);
-    http::async_write(stream_, *response,
-                      [self = shared_from_this(), response](beast::error_code error, size_t) {
-                        self->is_busy_ = false;
-                        if (error) return self->Close();
-                        if (self->is_draining_) return self->Drain();
-                        if (!response->keep_alive()) return self->Close();
-                        self->Read();
-                      });
+    asio::async_write(
+        stream_, asio::buffer(*text),
+        [self = shared_from_this(), text, is_kept_alive](beast::error_code error, size_t) {
+          self->is_busy_ = false;
+          if (error) return self->Close();
+          if (self->is_draining_) return self->Drain();
+          if (!is_kept_alive) return self->Close();
+          self->Read();
+        });
   }
 
   void Drain() {

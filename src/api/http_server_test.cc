@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <netinet/in.h>
+#include <regex>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -128,6 +129,14 @@ TEST(HttpServer, AnswersSeveralRequestsOnOneConnection) {
   const Response second = client.Read();
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(second.body, R"(SageMaker.DescribePipeline:{"PipelineName": "a"})");
+  // Request ids are UUID-shaped, as SageMaker's are, and new for every answer.
+  const std::regex id(
+      "x-amzn-RequestId: ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+      "[0-9a-f]{12})(\r|$)");
+  std::smatch first_id, second_id;
+  ASSERT_TRUE(std::regex_search(first.headers, first_id, id)) << first.headers;
+  ASSERT_TRUE(std::regex_search(second.headers, second_id, id)) << second.headers;
+  EXPECT_NE(first_id[1], second_id[1]);
 }
 
 TEST(HttpServer, RefusesABodyOverTheLimitWithASageMakerError) {
