@@ -170,11 +170,17 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
     loop.WatchReadable(signal_fd, [&] {
       signalfd_siginfo info{};
       bool is_interrupted = false;
+      bool is_woken = false;
       while (read(signal_fd, &info, sizeof info) == sizeof info) {
-        if (info.ssi_signo == SIGUSR1) continue;
+        if (info.ssi_signo == SIGUSR1) {
+          is_woken = true;
+          continue;
+        }
         ++interrupts;
         is_interrupted = true;
       }
+      // SIGUSR1 is `sluice stop` (with stop-requested) or `sluice callback` (an answer stored).
+      if (is_woken) engine.CheckCallbacks();
       if (interrupts >= 2) {
         std::cerr << "\nsluice: leaving; `sluice resume` continues the executions\n";
         exit_status = 130;

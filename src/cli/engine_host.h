@@ -3,9 +3,10 @@
 // shows progress, and returns once every execution it began has ended.
 //
 // While an execution runs, its directory holds `engine.pid`, so `sluice stop` from another
-// terminal can find the engine: it leaves `stop-requested` there and sends SIGUSR1. Ctrl-C
-// (SIGINT) or SIGTERM stops the executions; a second one leaves at once, and `sluice resume`
-// continues them later.
+// terminal can find the engine: it leaves `stop-requested` there and sends SIGUSR1; `sluice
+// callback` sends SIGUSR1 once it stored an answer, and each SIGUSR1 also makes the engine look
+// for answered callbacks. Ctrl-C (SIGINT) or SIGTERM stops the executions; a second one leaves
+// at once, and `sluice resume` continues them later.
 #pragma once
 
 #include "base/result.h"

@@ -1,6 +1,7 @@
 // The `sluice` command line: the subcommand table. This is the composition root, the only
 // place that names concrete implementations.
 #include "cli/cache_commands.h"
+#include "cli/callback_commands.h"
 #include "cli/commands.h"
 #include "cli/control_commands.h"
 #include "cli/events_command.h"
@@ -195,6 +196,40 @@ int main(int argc, char** argv) {
   events->callback([&] {
     status = sluice::RunEvents(state_dir, events_execution, is_following_events, is_events_json);
   });
+
+  auto* callback = app.add_subcommand("callback", "Answer the token a Callback step waits on");
+  callback->require_subcommand(1);
+  sluice::CallbackAnswer answer;
+  std::vector<std::string> answer_outputs;
+  auto* succeed = callback->add_subcommand("succeed", "The step succeeds with these outputs");
+  succeed->add_option("TOKEN", answer.token, "The callback token")->required();
+  succeed->add_option("--output", answer_outputs, "NAME=VALUE, one per declared output");
+  add_state_dir(succeed);
+  succeed->callback([&] {
+    for (const std::string& output : answer_outputs) {
+      const size_t equals = output.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        std::cerr << "sluice: --output " << output << ": expected NAME=VALUE\n";
+        status = 2;
+        return;
+      }
+      answer.outputs.emplace_back(output.substr(0, equals), output.substr(equals + 1));
+    }
+    status = sluice::RunCallbackAnswer(state_dir, answer);
+  });
+  auto* fail = callback->add_subcommand("fail", "The step fails with this reason");
+  fail->add_option("TOKEN", answer.token, "The callback token")->required();
+  fail->add_option("--reason", answer.failure_reason, "Why (at most 256 characters)")->required();
+  add_state_dir(fail);
+  fail->callback([&] {
+    answer.is_success = false;
+    status = sluice::RunCallbackAnswer(state_dir, answer);
+  });
+  std::string callback_execution;
+  auto* pending = callback->add_subcommand("list", "The tokens still waiting for an answer");
+  pending->add_option("EXECUTION", callback_execution, "Only this execution");
+  add_state_dir(pending);
+  pending->callback([&] { status = sluice::RunCallbackList(state_dir, callback_execution); });
 
   auto* cache = app.add_subcommand("cache", "The step cache");
   cache->require_subcommand(1);

@@ -244,6 +244,8 @@ int RunServe(const ServeOptions& options) {
         if (info.ssi_signo == SIGUSR1) is_asked_to_stop = true;
       }
       if (is_asked_to_stop) {
+        // Or `sluice callback` stored an answer for a step parked here.
+        engine.CheckCallbacks();
         const std::set<std::string> now_running = running;
         for (const std::string& id : now_running) {
           if (std::filesystem::exists(ExecutionDirectory(state, id) / "stop-requested")) {

@@ -304,6 +304,8 @@ void Engine::PerformActions(Execution& execution, const std::vector<Action>& act
         transition.events.push_back(MakeEvent(execution, state.run.step_name, "Stopping", ""));
         const JobId job = *state.job;
         Commit(std::move(transition), [this, job] { executor_.Stop(job); });
+      } else if (!state.callback_token.empty()) {
+        StopParked(execution, stop->step);
       }
     } else if (const auto* finish = std::get_if<FinishExecution>(&action)) {
       EndExecution(execution, finish->status);
@@ -321,6 +323,7 @@ void Engine::StartAttempt(Execution& execution, size_t step) {
   state.status = StepStatus::kStarting;
   state.is_stop_requested = false;
   state.job.reset();
+  state.callback_token.clear();
   StepRun& run = state.run;
   run = StepRun{};
   run.execution_id = execution.record.id;
@@ -421,6 +424,10 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
   if (state.is_stop_requested || execution->record.status != ExecutionStatus::kExecuting) {
     FinishStep(*execution, task->step,
                StepResult::Failure(FailureClass::kNone, "Stopped before the job started"), true);
+    return;
+  }
+  if (preparation.callback) {
+    Park(*execution, task->step, std::move(*preparation.callback));
     return;
   }
   task->state = std::move(preparation.state);

@@ -31,6 +31,7 @@ class RuntimeMap;
 class StepHandler;
 class WorkerPool;
 struct CacheLookup;
+struct CallbackRequest;
 struct CompiledPipeline;
 struct Execution;
 struct PrepareOutcome;
@@ -96,6 +97,11 @@ class Engine {
   // ends Stopped once nothing runs. kNotFound for an unknown or finished execution.
   Result<void> Stop(std::string_view execution_id);
 
+  // Ends every parked Callback step whose token has been answered in the store (by the API,
+  // `sluice callback` from another process, or while no engine ran). Called on every wake-up
+  // that may bring an answer; the engine also looks every few seconds while a step is parked.
+  void CheckCallbacks();
+
   // Called after each committed event, in commit order.
   void AddEventListener(std::function<void(const Event&)> listener);
   // Called once an execution reached a terminal status (committed).
@@ -117,6 +123,12 @@ class Engine {
                                          const StepHandler& handler);
   void BeginPrepare(Execution& execution, size_t step);
   void OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome);
+  // Callback steps (engine_callbacks.cc): parks the attempt under a new token, committing the
+  // token and the queue's message with its Executing record.
+  void Park(Execution& execution, size_t step, CallbackRequest request);
+  // The "Stopping" message to a parked step's queue; the step keeps waiting for its answer.
+  void StopParked(Execution& execution, size_t step);
+  void ScheduleCallbackPoll();
   // The step cache (engine_cache.cc). Reads the entries the execution's steps may reuse.
   void LoadCacheIndex(Execution& execution);
   // Starts the lookup of a keyed step's attempt on a worker; false for other steps.
@@ -154,6 +166,7 @@ class Engine {
   size_t cache_lookups_in_flight_ = 0;
   bool is_flush_deferred_ = false;
   bool is_commit_window_over_ = false;
+  bool is_callback_poll_scheduled_ = false;
 };
 
 }  // namespace sluice

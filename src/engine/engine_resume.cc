@@ -8,12 +8,23 @@
 #include "engine/retry.h"
 #include "graph/compiled_pipeline.h"
 #include "model/transition.h"
+#include "steps/container_contract.h"
 
 #include <algorithm>
 #include <map>
 #include <vector>
 
 namespace sluice {
+namespace {
+
+// The token of an attempt that was parked on a callback when its engine ended, else "".
+std::string ParkedTokenOf(const StepRun& run) {
+  if (run.step_type != "Callback" || run.handler_state_json.empty()) return "";
+  auto state = ParseJson(run.handler_state_json);
+  return state ? StringAt(*state, {"CallbackToken"}) : "";
+}
+
+}  // namespace
 
 Result<std::string, Errors> Engine::Resume(ResumeRequest request) {
   ExecutionRecord record = std::move(request.record);
@@ -95,8 +106,18 @@ Result<std::string, Errors> Engine::Resume(ResumeRequest request) {
                 request.mode == ResumeMode::kRetry ? "retried" : "continued after a restart"));
   // The engine ended while these attempts ran. After every succeeded step is loaded, since a
   // job's completion sees the properties of the steps upstream of it.
+  bool is_any_parked = false;
   for (size_t step : in_flight) {
     StepState& state = execution->steps[step];
+    if (std::string token = ParkedTokenOf(state.run); !token.empty()) {
+      // A parked Callback keeps its token, and its message is not sent again: whoever received
+      // it may answer it at any time.
+      state.callback_token = std::move(token);
+      state.status = state.run.status;
+      execution->scheduler->MarkRunning(step);
+      is_any_parked = true;
+      continue;
+    }
     if (state.run.job_process_id == 0) {
       // No job was recorded as launched: the attempt runs again under its own number. Should a
       // launch have happened after all, it is found in the attempt's run directory, which
@@ -124,7 +145,10 @@ Result<std::string, Errors> Engine::Resume(ResumeRequest request) {
         MakeEvent(*execution, state.run.step_name, "Failed", state.run.failure_reason));
   }
 
-  return Begin(std::move(execution), std::move(transition));
+  auto begun = Begin(std::move(execution), std::move(transition));
+  // An answer that came while no engine ran.
+  if (begun && is_any_parked) CheckCallbacks();
+  return begun;
 }
 
 }  // namespace sluice

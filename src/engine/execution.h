@@ -31,6 +31,8 @@ struct StepState {
   std::optional<JobId> job;
   bool is_stop_requested = false;
   bool condition_outcome = true;
+  // A parked Callback attempt: the token it waits on (empty otherwise). No job, no thread.
+  std::string callback_token;
   // The current attempt's cache decision, until it is committed with the attempt's next record,
   // and the key the attempt is entered under in the cache if it succeeds by running. Held by
   // pointer: they live only while a step runs, and a large execution has many steps.

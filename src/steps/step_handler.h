@@ -1,7 +1,7 @@
 // One handler per SageMaker step type: it turns a step's arguments into a job to run here and
 // the job's result into the step's properties (its Describe*-shaped document). Condition and
 // Fail steps, and steps that only record something (Model, RegisterModel), produce no job: their
-// Prepare() returns the result directly.
+// Prepare() returns the result directly. A Callback step produces a request to wait on instead.
 //
 // Handlers are stateless and shared; Prepare() and Complete() may block (downloads, packing), so
 // the engine calls them on its worker pool. Everything a call needs arrives in its StepContext;
@@ -69,10 +69,19 @@ struct StepResult {
   }
 };
 
+// A Callback step's request: the engine parks the step (no job, no thread) under a new token,
+// sends `arguments` to the queue, and finishes the step when the token is answered.
+struct CallbackRequest {
+  std::string queue_url;   // SqsQueueUrl as resolved
+  std::string queue_name;  // its last path segment
+  Value arguments = Value::EmptyMap();
+};
+
 struct Preparation {
-  std::optional<JobSpec> job;        // run this, then call Complete()
-  std::optional<StepResult> result;  // or the step is already done
-  Value state;                       // carried to Complete(): the resolved arguments and more
+  std::optional<JobSpec> job;               // run this, then call Complete()
+  std::optional<StepResult> result;         // or the step is already done
+  std::optional<CallbackRequest> callback;  // or it waits for a callback
+  Value state;  // carried to Complete(): the resolved arguments and more
 };
 
 class StepHandler {

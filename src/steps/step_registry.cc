@@ -1,4 +1,5 @@
 // Which step types run here, and why the others do not.
+#include "steps/callback_step.h"
 #include "steps/control_steps.h"
 #include "steps/lambda_step.h"
 #include "steps/processing.h"
@@ -17,6 +18,7 @@ const StepHandler* HandlerFor(StepType type, std::string* why) {
   static const ConditionHandler condition;
   static const FailHandler fail;
   static const LambdaHandler lambda;
+  static const CallbackHandler callback;
   auto unsupported = [&](std::string reason) -> const StepHandler* {
     if (why != nullptr) *why = std::move(reason);
     return nullptr;
@@ -41,7 +43,7 @@ const StepHandler* HandlerFor(StepType type, std::string* why) {
     case StepType::kLambda:
       return &lambda;
     case StepType::kCallback:
-      return unsupported("Callback steps (a queue that `sluice serve` provides)");
+      return &callback;
     case StepType::kEmr:
       return unsupported("EMR steps (an EMR cluster)");
     case StepType::kEmrServerless:

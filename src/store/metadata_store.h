@@ -6,10 +6,12 @@
 
 #include "base/result.h"
 #include "model/cache_records.h"
+#include "model/callback_records.h"
 #include "model/pipeline_records.h"
 #include "model/records.h"
 #include "model/transition.h"
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -93,6 +95,27 @@ class MetadataStore {
   // Keeps the first response given for (operation, token); a later one changes nothing.
   virtual Result<void> PutIdempotentResponse(std::string_view operation, std::string_view token,
                                              std::string_view response) = 0;
+
+  // Callback steps (store/sqlite_callbacks.cc). Tokens and the first messages are written by
+  // Apply(), with the step's Executing record.
+  virtual Result<std::optional<CallbackRecord>> FindCallback(std::string_view token) = 0;
+  // The tokens of one execution (all executions when empty), oldest first; only those still
+  // waiting for an answer when `is_pending_only`.
+  virtual Result<std::vector<CallbackRecord>> ListCallbacks(std::string_view execution_id,
+                                                            bool is_pending_only) = 0;
+  // Stores the answer to a pending token: `answer` holds its token, status (succeeded or failed),
+  // outputs and failure reason. kNotFound for an unknown token, kConflict when it was answered
+  // already (the first answer stays). Returns the record as now stored.
+  virtual Result<CallbackRecord> AnswerCallback(const CallbackRecord& answer, TimePoint now) = 0;
+  // Up to `limit` messages of the queue that are visible at `now`, oldest first; each becomes
+  // invisible until now + visibility and gets a new receipt handle.
+  virtual Result<std::vector<QueueMessage>> ReceiveQueueMessages(
+      std::string_view queue_name, size_t limit, std::chrono::milliseconds visibility,
+      TimePoint now) = 0;
+  // Deletes the message this receipt handle was given for; false when no message of the queue
+  // has that handle (deleted already, or received again since).
+  virtual Result<bool> DeleteQueueMessage(std::string_view queue_name,
+                                          std::string_view receipt_handle) = 0;
 
   // Tags of any resource, by ARN; adding a key that is there replaces its value.
   virtual Result<void> AddTags(std::string_view resource_arn, const std::vector<Tag>& tags) = 0;

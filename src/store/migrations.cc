@@ -137,6 +137,37 @@ CREATE TABLE IF NOT EXISTS tags (
   updated_ms INTEGER NOT NULL
 );
 )sql",
+      // Callback steps: the token each parked attempt waits on and its answer, and the queues
+      // Sluice provides, whose messages stay until a consumer deletes them.
+      R"sql(CREATE TABLE IF NOT EXISTS callback_tokens (
+  token TEXT PRIMARY KEY,
+  execution_id TEXT NOT NULL,
+  step_name TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  queue_url TEXT NOT NULL,
+  queue_name TEXT NOT NULL,
+  declared_outputs TEXT NOT NULL,
+  status TEXT NOT NULL,
+  outputs TEXT NOT NULL,
+  failure_reason TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  completed_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS callback_tokens_by_execution
+  ON callback_tokens (execution_id, step_name, attempt);
+CREATE TABLE IF NOT EXISTS queue_messages (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue_name TEXT NOT NULL,
+  body TEXT NOT NULL,
+  sent_ms INTEGER NOT NULL,
+  visible_ms INTEGER NOT NULL,
+  receipt_handle TEXT NOT NULL,
+  receive_count INTEGER NOT NULL,
+  deleted INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS queue_messages_by_queue
+  ON queue_messages (queue_name, deleted, sequence);
+)sql",
   };
   return migrations;
 }

@@ -1,26 +1,13 @@
 #include "store/sqlite_store.h"
+#include "store/testing/scratch_store.h"
 
 #include <gtest/gtest.h>
-
-#include <cstdlib>
 
 namespace sluice {
 namespace {
 
-class SqliteDeliveriesTest : public ::testing::Test {
+class SqliteDeliveriesTest : public testing::ScratchStoreTest {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-deliv-XXXXXX").string();
-    directory_ = mkdtemp(pattern.data());
-  }
-  void TearDown() override { std::filesystem::remove_all(directory_); }
-
-  std::unique_ptr<SqliteStore> OpenStore() {
-    auto store = SqliteStore::Open(directory_ / "state.db");
-    EXPECT_TRUE(store.has_value()) << store.error().ToString();
-    return std::move(*store);
-  }
-
   static Transition Started(const std::string& id) {
     Transition transition;
     ExecutionRecord record;
@@ -33,8 +20,6 @@ class SqliteDeliveriesTest : public ::testing::Test {
     transition.events.push_back(Event{0, TimePoint(), id, "Train", "Starting", ""});
     return transition;
   }
-
-  std::filesystem::path directory_;
 };
 
 TEST_F(SqliteDeliveriesTest, ListsTheEventsOfEveryExecutionInCommitOrder) {

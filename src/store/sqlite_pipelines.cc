@@ -1,5 +1,6 @@
 // SqliteStore's part for the SageMaker API: pipelines and their versions, execution details,
 // idempotency tokens and tags. Same connection and mutex as the rest of the store.
+#include "store/sqlite_statement.h"
 #include "store/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -7,52 +8,7 @@
 namespace sluice {
 namespace {
 
-int64_t ToMillis(TimePoint time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-TimePoint FromMillis(int64_t millis) {
-  return TimePoint(
-      std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(millis)));
-}
-
-// A prepared statement, finalized when it goes out of scope.
-class Query {
- public:
-  Query(sqlite3* database, const std::string& sql) : database_(database) {
-    status_ = sqlite3_prepare_v2(database, sql.c_str(), -1, &statement_, nullptr);
-  }
-  ~Query() { sqlite3_finalize(statement_); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-
-  bool ok() const { return status_ == SQLITE_OK; }
-  Query& Bind(int index, std::string_view text) {
-    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
-                      SQLITE_TRANSIENT);
-    return *this;
-  }
-  Query& Bind(int index, int64_t number) {
-    sqlite3_bind_int64(statement_, index, number);
-    return *this;
-  }
-  int Step() { return status_ = sqlite3_step(statement_); }
-  std::string Text(int column) const {
-    const auto* text = sqlite3_column_text(statement_, column);
-    return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text));
-  }
-  int64_t Integer(int column) const { return sqlite3_column_int64(statement_, column); }
-  bool IsNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
-  Error Failure(std::string_view what) const {
-    return MakeError(ErrorCode::kIo, "metadata store",
-                     std::string(what) + ": " + sqlite3_errmsg(database_));
-  }
-
- private:
-  sqlite3* database_;
-  sqlite3_stmt* statement_ = nullptr;
-  int status_ = SQLITE_OK;
-};
+using Query = SqliteStatement;
 
 // LIKE with the prefix's own % and _ taken literally.
 std::string LikePrefix(std::string_view prefix) {
@@ -250,6 +206,8 @@ Result<void> SqliteStore::DeletePipeline(std::string_view name) {
       "DELETE FROM step_runs WHERE execution_id IN (SELECT id FROM executions WHERE "
       "pipeline_name = ?1)",
       "DELETE FROM cache_decisions WHERE execution_id IN (SELECT id FROM executions WHERE "
+      "pipeline_name = ?1)",
+      "DELETE FROM callback_tokens WHERE execution_id IN (SELECT id FROM executions WHERE "
       "pipeline_name = ?1)",
       "DELETE FROM execution_details WHERE execution_id IN (SELECT id FROM executions WHERE "
       "pipeline_name = ?1)",

@@ -1,30 +1,16 @@
 #include "model/transition.h"
 #include "store/sqlite_store.h"
+#include "store/testing/scratch_store.h"
 
 #include <gtest/gtest.h>
-
-#include <cstdlib>
 
 namespace sluice {
 namespace {
 
 TimePoint At(int64_t millis) { return TimePoint(std::chrono::milliseconds(millis)); }
 
-class SqlitePipelinesTest : public ::testing::Test {
+class SqlitePipelinesTest : public testing::ScratchStoreTest {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sluice-pipelines-XXXXXX").string();
-    directory_ = mkdtemp(pattern.data());
-  }
-  void TearDown() override { std::filesystem::remove_all(directory_); }
-
-  std::unique_ptr<SqliteStore> OpenStore() {
-    auto store = SqliteStore::Open(directory_ / "state.db");
-    EXPECT_TRUE(store.has_value()) << store.error().ToString();
-    return std::move(*store);
-  }
-
   static PipelineRecord Pipeline(std::string name, int64_t created_ms) {
     PipelineRecord record;
     record.arn = "arn:aws:sagemaker:us-east-1:000000000000:pipeline/" + name;
@@ -56,8 +42,6 @@ class SqlitePipelinesTest : public ::testing::Test {
     start.execution = record;
     ASSERT_TRUE(store.Apply(start).has_value());
   }
-
-  std::filesystem::path directory_;
 };
 
 TEST_F(SqlitePipelinesTest, KeepsEveryVersionOfADefinitionAcrossReopening) {

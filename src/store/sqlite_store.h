@@ -66,6 +66,16 @@ class SqliteStore : public MetadataStore {
   Result<void> PutIdempotentResponse(std::string_view operation, std::string_view token,
                                      std::string_view response) override;
   Result<void> AddTags(std::string_view resource_arn, const std::vector<Tag>& tags) override;
+  // Callback tokens and queue messages (store/sqlite_callbacks.cc).
+  Result<std::optional<CallbackRecord>> FindCallback(std::string_view token) override;
+  Result<std::vector<CallbackRecord>> ListCallbacks(std::string_view execution_id,
+                                                    bool is_pending_only) override;
+  Result<CallbackRecord> AnswerCallback(const CallbackRecord& answer, TimePoint now) override;
+  Result<std::vector<QueueMessage>> ReceiveQueueMessages(std::string_view queue_name, size_t limit,
+                                                         std::chrono::milliseconds visibility,
+                                                         TimePoint now) override;
+  Result<bool> DeleteQueueMessage(std::string_view queue_name,
+                                  std::string_view receipt_handle) override;
   Result<std::vector<Tag>> ListTags(std::string_view resource_arn) override;
 
  private:
@@ -73,6 +83,8 @@ class SqliteStore : public MetadataStore {
   Result<void> ApplyInOneTransaction(const std::vector<Transition*>& transitions);
   // Writes inside the caller's transaction, leaving out the step runs marked superseded.
   Result<void> Write(Transition& transition, const std::vector<bool>& is_step_run_superseded);
+  // The callback part of Write() (store/sqlite_callbacks.cc).
+  Result<void> WriteCallbacks(Transition& transition);
   // The write path's statements, compiled once per connection (most of a group commit's time
   // went into compiling them again for every row); nullptr when `sql` does not compile.
   sqlite3_stmt* Prepared(const char* sql);

@@ -1,26 +1,14 @@
 #include "store/sqlite_store.h"
 
-#include <gtest/gtest.h>
+#include "store/testing/scratch_store.h"
 
-#include <cstdlib>
+#include <gtest/gtest.h>
 
 namespace sluice {
 namespace {
 
-class SqliteStoreTest : public ::testing::Test {
+class SqliteStoreTest : public testing::ScratchStoreTest {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-store-XXXXXX").string();
-    directory_ = mkdtemp(pattern.data());
-  }
-  void TearDown() override { std::filesystem::remove_all(directory_); }
-
-  std::unique_ptr<SqliteStore> OpenStore() {
-    auto store = SqliteStore::Open(directory_ / "state.db");
-    EXPECT_TRUE(store.has_value()) << store.error().ToString();
-    return std::move(*store);
-  }
-
   static ExecutionRecord Execution(std::string id, int64_t created_ms) {
     ExecutionRecord record;
     record.id = std::move(id);
@@ -32,8 +20,6 @@ class SqliteStoreTest : public ::testing::Test {
     record.last_modified = record.created;
     return record;
   }
-
-  std::filesystem::path directory_;
 };
 
 TEST_F(SqliteStoreTest, KeepsCommittedStateAcrossReopening) {
