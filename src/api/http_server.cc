@@ -197,7 +197,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     http::request<http::string_body> request = parser_->release();
     const bool keep_alive = request.keep_alive();
     const std::string request_id = NewRequestId();
-    const bool is_get = request.method() == http::verb::get && server_->options.get_handler;
+    // GET and DELETE: the event stream and the queues' REST shape (api/queue_service.h).
+    const bool is_get =
+        (request.method() == http::verb::get || request.method() == http::verb::delete_) &&
+        server_->options.get_handler;
     if (request.method() != http::verb::post && !is_get) {
       return Answer(
           405,

@@ -3,8 +3,8 @@
 // is ready. Connections are served asynchronously on the server's own threads, so a slow
 // client (each read has a deadline) or a slow answer holds up no other connection. Bodies
 // above the limit are refused with a SageMaker-shaped error before they are read. Keep-alive is
-// honoured until shutdown. GET requests go to a second handler when one is given (and are
-// refused otherwise); an answer may be a stream (HttpStream), which shutdown ends.
+// honoured until shutdown. GET and DELETE requests go to a second handler when one is given (and
+// are refused otherwise); an answer may be a stream (HttpStream), which shutdown ends.
 //
 // Thread-safety: Start() and Join() from one owning thread; BeginShutdown() from any thread.
 // The handler runs on the server's threads, several at once.
@@ -67,7 +67,8 @@ struct HttpServerOptions {
   // How long a connection may take to send a request (or to read an answer) before it is
   // closed; also how long an idle keep-alive connection stays open.
   std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
-  // GET requests go here when set (streams such as /events); otherwise they are refused.
+  // GET and DELETE requests go here when set (streams such as /events, the queues); otherwise
+  // they are refused.
   HttpHandler get_handler;
   // What a stream may have queued for a client before the client is dropped.
   size_t stream_buffer_limit = 1024 * 1024;

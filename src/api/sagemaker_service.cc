@@ -4,6 +4,7 @@
 #include "base/event_loop.h"
 #include "base/text.h"
 #include "base/time_format.h"
+#include "engine/callback_answer.h"
 #include "engine/engine.h"
 #include "engine/identifiers.h"
 #include "engine/selection.h"
@@ -1473,6 +1474,78 @@ struct SageMakerService::Impl {
     return response;
   }
 
+  // ---- Callback steps ----
+
+  void SendPipelineExecutionStepSuccess(const Members& members, Respond respond) {
+    auto answer = [&]() -> ApiResult<CallbackAnswer> {
+      SLUICE_TRY(token, members.RequiredString("CallbackToken", 10, "[a-zA-Z0-9]{10}"));
+      SLUICE_TRY(outputs, members.List("OutputParameters", 50));
+      CallbackAnswer given;
+      given.token = token;
+      for (size_t i = 0; outputs != nullptr && i < outputs->size(); ++i) {
+        const Json& item = (*outputs)[i];
+        const std::string where = "OutputParameters[" + std::to_string(i) + "]";
+        if (!item.is_object()) return Invalid(where + ": expected a structure with Name and Value");
+        const Members output(item);
+        auto name = output.RequiredString("Name", 256);
+        if (!name) return Invalid(where + "." + name.error().message);
+        auto value = output.String("Value", 1024);
+        if (!value) return Invalid(where + "." + value.error().message);
+        if (!*value) return Invalid(where + ".Value: required, expected a string");
+        given.outputs.emplace_back(std::move(*name), std::move(**value));
+      }
+      return given;
+    }();
+    AnswerOnLoop("SendPipelineExecutionStepSuccess", members, std::move(answer),
+                 std::move(respond));
+  }
+
+  void SendPipelineExecutionStepFailure(const Members& members, Respond respond) {
+    auto answer = [&]() -> ApiResult<CallbackAnswer> {
+      SLUICE_TRY(token, members.RequiredString("CallbackToken", 10, "[a-zA-Z0-9]{10}"));
+      SLUICE_TRY(reason, members.String("FailureReason", 256));
+      CallbackAnswer given;
+      given.token = token;
+      given.is_success = false;
+      given.failure_reason = reason.value_or("");
+      return given;
+    }();
+    AnswerOnLoop("SendPipelineExecutionStepFailure", members, std::move(answer),
+                 std::move(respond));
+  }
+
+  // Stores the answer, then has the engine that parked the step end it: this one at once, or
+  // the `sluice run` that runs the execution, woken through options.wake_engine.
+  void AnswerOnLoop(std::string operation, const Members& members, ApiResult<CallbackAnswer> answer,
+                    Respond respond) {
+    if (!answer) return respond(answer.error());
+    auto token = members.String("ClientRequestToken", 128);
+    if (!token) return respond(token.error());
+    OnLoop(
+        std::move(operation), *token,
+        [this, answer = std::move(*answer)]() -> Outcome {
+          auto answered = AnswerCallback(store, answer, std::chrono::system_clock::now());
+          if (!answered) {
+            const Error& error = answered.error();
+            switch (error.code) {
+              case ErrorCode::kNotFound:
+                return Missing(error.ToString());
+              case ErrorCode::kConflict:
+                return Conflict(error.ToString());
+              case ErrorCode::kInvalidArgument:
+                return Invalid(error.ToString());
+              default:
+                return Internal(error);
+            }
+          }
+          engine.CheckCallbacks();
+          if (options.wake_engine) options.wake_engine(answered->execution_id);
+          SLUICE_TRY(record, FindExecution(answered->execution_id));
+          return Json{{"PipelineExecutionArn", ExecutionArnOf(record)}};
+        },
+        std::move(respond));
+  }
+
   // ---- Dispatch ----
 
   void Dispatch(const std::string& operation, const Json& body, Respond respond) {
@@ -1506,6 +1579,8 @@ struct SageMakerService::Impl {
         {"RetryPipelineExecution", &Impl::RetryPipelineExecution},
         {"UpdatePipelineExecution", &Impl::UpdatePipelineExecution},
         {"AddTags", &Impl::AddTags},
+        {"SendPipelineExecutionStepSuccess", &Impl::SendPipelineExecutionStepSuccess},
+        {"SendPipelineExecutionStepFailure", &Impl::SendPipelineExecutionStepFailure},
     };
     const Members members(body);
     if (auto read = kReads.find(operation); read != kReads.end()) {

@@ -1,6 +1,7 @@
 #include "cli/serve_command.h"
 
 #include "api/http_server.h"
+#include "api/queue_service.h"
 #include "api/sagemaker_service.h"
 #include "api/sigv4_keys.h"
 #include "artifacts/local_artifact_store.h"
@@ -181,8 +182,21 @@ int RunServe(const ServeOptions& options) {
     close(signal_fd);
     return webhooks.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
   }
-  SageMakerService service(loop, engine, **store,
-                           ServiceOptions{state, engine_options.region, engine_options.account});
+  // A callback answered here for an execution a `sluice run` elsewhere runs: that engine is
+  // woken as `sluice callback` wakes it.
+  auto wake_engine = [&state](const std::string& execution_id) {
+    const std::optional<int> owner = EngineOf(state, execution_id);
+    if (owner && *owner != getpid()) kill(*owner, SIGUSR1);
+  };
+  SageMakerService service(
+      loop, engine, **store,
+      ServiceOptions{state, engine_options.region, engine_options.account, wake_engine});
+  QueueService queues(**store);
+  engine.AddEventListener([&queues](const Event& event) {
+    if (!event.step_name.empty() && (event.status == "Executing" || event.status == "Stopping")) {
+      queues.Notify();
+    }
+  });
 
   EventStreamService event_streams(
       **store, EventStreamOptions{engine_options.region, engine_options.account});
@@ -191,7 +205,9 @@ int RunServe(const ServeOptions& options) {
   HttpServerOptions server_options;
   server_options.address = listen->first;
   server_options.port = listen->second;
-  server_options.get_handler = [&event_streams](HttpRequest request, HttpReply reply) {
+  server_options.get_handler = [&event_streams, &queues](HttpRequest request, HttpReply reply) {
+    if (QueueService::IsQueueRequest(request))
+      return queues.Handle(std::move(request), std::move(reply));
     event_streams.Handle(std::move(request), std::move(reply));
   };
   if (!keys.empty()) {
@@ -207,9 +223,13 @@ int RunServe(const ServeOptions& options) {
     std::cerr << "sluice: serving " << server_options.address
               << " without --credentials: anyone who reaches it can run steps\n";
   }
-  auto server = HttpServer::Start(server_options, [&service](HttpRequest request, HttpReply reply) {
-    service.Handle(std::move(request), std::move(reply));
-  });
+  auto server =
+      HttpServer::Start(server_options, [&service, &queues](HttpRequest request, HttpReply reply) {
+        // SQS's JSON protocol comes as POSTs too, told apart by its X-Amz-Target.
+        if (QueueService::IsQueueRequest(request))
+          return queues.Handle(std::move(request), std::move(reply));
+        service.Handle(std::move(request), std::move(reply));
+      });
   if (!server) {
     std::cerr << "sluice: " << server.error().ToString() << "\n";
     close(signal_fd);
@@ -269,6 +289,7 @@ int RunServe(const ServeOptions& options) {
     std::fflush(stdout);
   });
   loop.Run();
+  queues.Stop();
   (*server)->Join();
   event_streams.Stop();
   // What still runs continues at the next start; until then no engine runs it.

@@ -121,6 +121,16 @@ Result<std::vector<QueueMessage>> SqliteStore::ReceiveQueueMessages(
     std::string_view queue_name, size_t limit, std::chrono::milliseconds visibility,
     TimePoint now) {
   std::lock_guard lock(mutex_);
+  {
+    // Long polls ask several times a second; most find nothing, and that need not take the
+    // write lock the engine commits under.
+    SqliteStatement any(database_,
+                        "SELECT EXISTS (SELECT 1 FROM queue_messages WHERE queue_name = ?1 AND "
+                        "deleted = 0 AND visible_ms <= ?2)");
+    any.Bind(1, queue_name).Bind(2, ToMillis(now));
+    if (any.Step() != SQLITE_ROW) return any.Failure("receiving from queue " + Quote(queue_name));
+    if (any.Integer(0) == 0) return std::vector<QueueMessage>();
+  }
   if (auto begun = Execute("BEGIN IMMEDIATE"); !begun) return begun.error();
   std::vector<QueueMessage> messages;
   auto received = [&]() -> Result<void> {

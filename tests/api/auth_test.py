@@ -236,6 +236,29 @@ class AuthTest(unittest.TestCase):
             connection.close()
         self.assert_serving()
 
+    def test_the_callback_queues_need_a_signature_too(self):
+        for method, path in (("GET", "/queues/approvals/messages?wait=0"),
+                             ("DELETE", "/queues/approvals/messages/1-x")):
+            connection = http.client.HTTPConnection(self.server.host, self.server.port, timeout=30)
+            try:
+                connection.request(method, path)
+                response = connection.getresponse()
+                self.assertEqual(response.status, 403, path)
+                self.assertEqual(json.loads(response.read())["__type"],
+                                 "MissingAuthenticationTokenException")
+            finally:
+                connection.close()
+        request = sign(self.url + "queues/approvals/messages?wait=0", b"", *FILE_KEY, method="GET")
+        connection = http.client.HTTPConnection(self.server.host, self.server.port, timeout=30)
+        try:
+            connection.request("GET", "/queues/approvals/messages?wait=0",
+                               headers=dict(request.headers.items()))
+            response = connection.getresponse()
+            self.assertEqual(response.status, 200)
+            self.assertEqual(json.loads(response.read()), {"Messages": []})
+        finally:
+            connection.close()
+
 
 class CredentialsFileTest(unittest.TestCase):
     def test_a_malformed_credentials_file_stops_serve_with_where(self):
