@@ -125,7 +125,6 @@ Result<std::string, Errors> Engine::Start(StartRequest request) {
   record.display_name =
       request.display_name.empty() ? "execution-" + record.id : request.display_name;
   record.status = ExecutionStatus::kExecuting;
-  record.definition = std::move(request.definition);
   record.parameters_json = WriteJson(ParametersToValue(definition, *parameters));
   record.max_parallel_steps = request.max_parallel_steps;
   record.created = now;
@@ -144,6 +143,7 @@ Result<std::string, Errors> Engine::Start(StartRequest request) {
   }
   Transition transition;
   transition.execution = execution->record;
+  transition.execution->definition = std::move(request.definition);
   transition.step_runs = request.reused_steps;
   for (StepRun& reused : transition.step_runs) {
     // Reused from the source execution: recorded in this one as its own succeeded step.
@@ -176,6 +176,8 @@ Result<std::unique_ptr<Execution>, Errors> Engine::MakeExecution(
   execution->pipeline = pipeline;
   execution->parameters = std::move(parameters);
   execution->record = std::move(record);
+  // The store has the definition's text, and the compiled pipeline is what runs.
+  std::string().swap(execution->record.definition);
   const ExecutionRecord& stored = execution->record;
 
   ExecutionIdentity& identity = execution->identity;

@@ -41,7 +41,7 @@ struct StepState {
 };
 
 struct Execution {
-  ExecutionRecord record;
+  ExecutionRecord record;  // without the definition's text, which only the store keeps
   std::shared_ptr<const CompiledPipeline> pipeline;
   std::shared_ptr<const ParameterValues> parameters;
   std::shared_ptr<const ExecutionVariables> variables;

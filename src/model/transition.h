@@ -14,10 +14,12 @@
 namespace sluice {
 
 struct Transition {
-  std::optional<ExecutionRecord> execution;  // inserted or replaced whole
-  std::vector<StepRun> step_runs;            // inserted or replaced by (execution, step, attempt)
-  std::vector<Event> events;                 // appended; sequence numbers assigned by the store
-  std::vector<CacheEntry> cache_entries;     // appended
+  // Inserted whole, or replaced but for the definition: an existing execution keeps the snapshot
+  // it was inserted with, so records after the first may leave `definition` empty.
+  std::optional<ExecutionRecord> execution;
+  std::vector<StepRun> step_runs;         // inserted or replaced by (execution, step, attempt)
+  std::vector<Event> events;              // appended; sequence numbers assigned by the store
+  std::vector<CacheEntry> cache_entries;  // appended
   // Inserted or replaced by (execution, step, attempt).
   std::vector<CacheDecisionRecord> cache_decisions;
   // Inserted once: a token written again (an attempt recorded anew) keeps what it has, and an

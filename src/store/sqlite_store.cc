@@ -193,11 +193,21 @@ Result<void> SqliteStore::Write(Transition& transition,
   };
   if (transition.execution) {
     const ExecutionRecord& e = *transition.execution;
-    Statement upsert(database_, Prepared("INSERT OR REPLACE INTO executions (id, pipeline_name, "
-                                         "display_name, status, failure_reason, definition, "
-                                         "parameters, max_parallel_steps, created_ms, "
-                                         "last_modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                                         "?8, ?9, ?10)"));
+    // The definition is a snapshot taken when the execution began: rewriting its text (megabytes
+    // for a large pipeline) with every status change would cost memory and WAL, so an existing
+    // row keeps it and later records may leave it empty.
+    Statement upsert(database_,
+                     Prepared("INSERT INTO executions (id, pipeline_name, display_name, status, "
+                              "failure_reason, definition, parameters, max_parallel_steps, "
+                              "created_ms, last_modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                              "?8, ?9, ?10) ON CONFLICT (id) DO UPDATE SET "
+                              "pipeline_name = excluded.pipeline_name, "
+                              "display_name = excluded.display_name, status = excluded.status, "
+                              "failure_reason = excluded.failure_reason, "
+                              "parameters = excluded.parameters, "
+                              "max_parallel_steps = excluded.max_parallel_steps, "
+                              "created_ms = excluded.created_ms, "
+                              "last_modified_ms = excluded.last_modified_ms"));
     upsert.Bind(1, e.id).Bind(2, e.pipeline_name).Bind(3, e.display_name);
     upsert.Bind(4, ExecutionStatusName(e.status)).Bind(5, e.failure_reason).Bind(6, e.definition);
     upsert.Bind(7, e.parameters_json).Bind(8, e.max_parallel_steps).Bind(9, ToMillis(e.created));

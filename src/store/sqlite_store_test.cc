@@ -57,6 +57,26 @@ TEST_F(SqliteStoreTest, KeepsCommittedStateAcrossReopening) {
   EXPECT_EQ((*events)[0].status, "Succeeded");
 }
 
+TEST_F(SqliteStoreTest, LaterRecordsOfAnExecutionKeepItsDefinition) {
+  auto store = OpenStore();
+  Transition start;
+  start.execution = Execution("e1", 1000);
+  ASSERT_TRUE(store->Apply(start).has_value());
+  Transition end;
+  end.execution = Execution("e1", 1000);
+  end.execution->definition.clear();
+  end.execution->status = ExecutionStatus::kFailed;
+  end.execution->failure_reason = "Step failure";
+  end.execution->last_modified = TimePoint(std::chrono::milliseconds(2000));
+  ASSERT_TRUE(store->Apply(end).has_value());
+  auto execution = store->FindExecution("e1");
+  ASSERT_TRUE(execution.has_value() && execution->has_value());
+  EXPECT_EQ((*execution)->definition, R"({"Version": "2020-12-01"})");
+  EXPECT_EQ((*execution)->status, ExecutionStatus::kFailed);
+  EXPECT_EQ((*execution)->failure_reason, "Step failure");
+  EXPECT_EQ((*execution)->last_modified, TimePoint(std::chrono::milliseconds(2000)));
+}
+
 TEST_F(SqliteStoreTest, ReplacesAStepAttemptAndKeepsAttemptsApart) {
   auto store = OpenStore();
   Transition start;
