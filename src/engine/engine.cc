@@ -46,12 +46,14 @@ bool HasPropertyReaders(const CompiledPipeline& pipeline, size_t step) {
   return false;
 }
 
-// What a finished attempt's record keeps in memory once it is committed: the documents and
-// the handler's state are in the store.
+// What a finished attempt's record keeps in memory once it is committed: its identity, status
+// and failure reason. The documents, the handler's state and the job's name and paths are in
+// the store, and a next attempt starts a record of its own.
 void ReleaseCommittedDocuments(StepRun& run) {
-  std::string().swap(run.properties_json);
-  std::string().swap(run.metadata_json);
-  std::string().swap(run.handler_state_json);
+  for (std::string* text : {&run.properties_json, &run.metadata_json, &run.handler_state_json,
+                            &run.job_name, &run.log_file, &run.run_directory}) {
+    std::string().swap(*text);
+  }
 }
 
 std::string Truncate(std::string text, size_t limit) {
