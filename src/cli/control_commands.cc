@@ -86,13 +86,16 @@ int RunStop(const HostOptions& host, const std::string& execution_id, bool is_wa
   std::cout << "stopping execution " << execution_id << " (engine pid " << *engine << ")\n";
   if (!is_waiting) return 0;
   for (;;) {
+    // Whether the engine is gone is asked before reading the execution: an engine that records
+    // the end and exits between the two is then seen to have ended it.
+    const bool is_engine_gone = !EngineOf(state, execution_id);
     auto now = store->FindExecution(execution_id);
     if (now && *now && IsTerminal((*now)->status)) {
       std::cout << "execution " << execution_id << " " << ExecutionStatusName((*now)->status)
                 << "\n";
       return 0;
     }
-    if (!EngineOf(state, execution_id)) {
+    if (is_engine_gone) {
       std::cerr << "sluice: the engine running " << execution_id << " ended before it stopped\n";
       return 1;
     }
