@@ -233,7 +233,7 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   loop.Run();
   // What the executions' last events owe the webhooks goes out before the command ends, within
   // a bound; the rest goes out at the next start.
-  if (*webhooks) (*webhooks)->Drain(std::chrono::seconds(10));
+  if (webhooks->events) webhooks->events->Drain(std::chrono::seconds(10));
   view.Finish();
   close(signal_fd);
   if (exit_status != 0) return exit_status;

@@ -4,17 +4,29 @@
 
 namespace sluice {
 
-Result<std::unique_ptr<WebhookDispatcher>> StartWebhooks(const std::filesystem::path& state,
-                                                         MetadataStore& store, Engine& engine,
-                                                         const EngineOptions& options) {
+Result<Webhooks> StartWebhooks(const std::filesystem::path& state, MetadataStore& store,
+                               Engine& engine, const EngineOptions& options) {
+  Webhooks started;
   auto webhooks = LoadWebhooksIfPresent(state / "webhooks.json");
   if (!webhooks) return webhooks.error();
-  if (webhooks->empty()) return std::unique_ptr<WebhookDispatcher>();
-  auto dispatcher = std::make_unique<WebhookDispatcher>(
-      store, std::move(*webhooks), DispatcherOptions{options.region, options.account});
-  if (auto started = dispatcher->Start(); !started) return started.error();
-  engine.AddEventListener([raw = dispatcher.get()](const Event&) { raw->Notify(); });
-  return dispatcher;
+  auto queue_webhooks = LoadQueueWebhooksIfPresent(state / "queues.json");
+  if (!queue_webhooks) return queue_webhooks.error();
+  if (!webhooks->empty()) {
+    started.events = std::make_unique<WebhookDispatcher>(
+        store, std::move(*webhooks), DispatcherOptions{options.region, options.account});
+    if (auto begun = started.events->Start(); !begun) return begun.error();
+    engine.AddEventListener([raw = started.events.get()](const Event&) { raw->Notify(); });
+  }
+  if (!queue_webhooks->empty()) {
+    started.queues = std::make_unique<QueueWebhooks>(store, std::move(*queue_webhooks));
+    started.queues->Start();
+    engine.AddEventListener([raw = started.queues.get()](const Event& event) {
+      if (!event.step_name.empty() && (event.status == "Executing" || event.status == "Stopping")) {
+        raw->Notify();
+      }
+    });
+  }
+  return started;
 }
 
 }  // namespace sluice

@@ -112,6 +112,10 @@ class MetadataStore {
   virtual Result<std::vector<QueueMessage>> ReceiveQueueMessages(
       std::string_view queue_name, size_t limit, std::chrono::milliseconds visibility,
       TimePoint now) = 0;
+  // Keeps the message this receipt handle was given for hidden until `until` (SQS's
+  // ChangeMessageVisibility); false when no message of the queue has that handle.
+  virtual Result<bool> HideQueueMessage(std::string_view queue_name,
+                                        std::string_view receipt_handle, TimePoint until) = 0;
   // Deletes the message this receipt handle was given for; false when no message of the queue
   // has that handle (deleted already, or received again since).
   virtual Result<bool> DeleteQueueMessage(std::string_view queue_name,

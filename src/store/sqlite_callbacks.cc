@@ -174,6 +174,17 @@ Result<std::vector<QueueMessage>> SqliteStore::ReceiveQueueMessages(
   return messages;
 }
 
+Result<bool> SqliteStore::HideQueueMessage(std::string_view queue_name,
+                                           std::string_view receipt_handle, TimePoint until) {
+  std::lock_guard lock(mutex_);
+  SqliteStatement update(database_,
+                         "UPDATE queue_messages SET visible_ms = ?3 WHERE queue_name = ?1 AND "
+                         "receipt_handle = ?2 AND receipt_handle != '' AND deleted = 0");
+  update.Bind(1, queue_name).Bind(2, receipt_handle).Bind(3, ToMillis(until));
+  if (update.Step() != SQLITE_DONE) return update.Failure("hiding a queue message");
+  return sqlite3_changes(database_) == 1;
+}
+
 Result<bool> SqliteStore::DeleteQueueMessage(std::string_view queue_name,
                                              std::string_view receipt_handle) {
   std::lock_guard lock(mutex_);

@@ -130,5 +130,19 @@ TEST_F(SqliteCallbacksTest, AReceivedMessageIsHiddenUntilItsVisibilityEndsThenCo
   EXPECT_EQ(store->ReceiveQueueMessages("elsewhere", 10, seconds(30), now)->size(), 1u);
 }
 
+TEST_F(SqliteCallbacksTest, AHiddenMessageShowsAgainWhenItsNewVisibilityEnds) {
+  auto store = OpenStore();
+  Transition parked = Parked("AAAAAAAAAA", "approvals");
+  ASSERT_TRUE(store->Apply(parked).has_value());
+  const TimePoint now(seconds(1000));
+  auto received = store->ReceiveQueueMessages("approvals", 1, seconds(1), now);
+  ASSERT_EQ(received->size(), 1u);
+  EXPECT_TRUE(
+      *store->HideQueueMessage("approvals", (*received)[0].receipt_handle, now + seconds(60)));
+  EXPECT_FALSE(*store->HideQueueMessage("approvals", "1-unknown", now + seconds(60)));
+  EXPECT_TRUE(store->ReceiveQueueMessages("approvals", 1, seconds(1), now + seconds(59))->empty());
+  EXPECT_EQ(store->ReceiveQueueMessages("approvals", 1, seconds(1), now + seconds(60))->size(), 1u);
+}
+
 }  // namespace
 }  // namespace sluice

@@ -74,6 +74,8 @@ class SqliteStore : public MetadataStore {
   Result<std::vector<QueueMessage>> ReceiveQueueMessages(std::string_view queue_name, size_t limit,
                                                          std::chrono::milliseconds visibility,
                                                          TimePoint now) override;
+  Result<bool> HideQueueMessage(std::string_view queue_name, std::string_view receipt_handle,
+                                TimePoint until) override;
   Result<bool> DeleteQueueMessage(std::string_view queue_name,
                                   std::string_view receipt_handle) override;
   Result<std::vector<Tag>> ListTags(std::string_view resource_arn) override;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Callback and Lambda steps through the SageMaker API: a real `sluice serve` on a free port,
 driven by boto3. Callback steps' messages are read from the queue `sluice serve` provides (its
-long-poll endpoint, and SQS's JSON protocol where boto3 speaks it) and answered with
+long-poll endpoint, SQS's JSON protocol where boto3 speaks it, and a webhook) and answered with
 SendPipelineExecutionStepSuccess/Failure; Lambda steps use the function map in the state
 directory, naming a real python3 command and a real HTTP endpoint.
 
@@ -352,6 +352,56 @@ class CallbackApiTest(unittest.TestCase):
             CallbackToken=body["token"], OutputParameters=[{"Name": "answer", "Value": "yes"}])
         execution, _ = self.wait(arn)
         self.assertEqual(execution["PipelineExecutionStatus"], "Succeeded")
+
+
+class QueueWebhookHandler(http.server.BaseHTTPRequestHandler):
+    """A Callback consumer behind a URL: keeps each message it is pushed, answers 200."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        QueueWebhookHandler.pushed.append((dict(self.headers.items()), json.loads(body)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *arguments):
+        pass
+
+
+class CallbackWebhookTest(unittest.TestCase):
+    def test_a_queue_in_queues_json_has_its_messages_pushed_to_the_webhook(self):
+        directory = tempfile.mkdtemp(prefix="sluice-queue-hook-")
+        QueueWebhookHandler.pushed = []
+        receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QueueWebhookHandler)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        state = os.path.join(directory, "state")
+        os.makedirs(state)
+        with open(os.path.join(state, "queues.json"), "w") as file:
+            json.dump({"pushed": {"url": "http://127.0.0.1:%d/cb" % receiver.server_address[1],
+                                  "secret": "s3cret"}}, file)
+        server = Server(SLUICE, state, os.path.join(directory, "serve.log"))
+        try:
+            sm = client("sagemaker", "http://" + server.address)
+            sm.create_pipeline(PipelineName="pushed", RoleArn=ROLE, PipelineDefinition=definition(
+                [callback_step("Push", "pushed", {"a": 1}, [])]))
+            arn = sm.start_pipeline_execution(PipelineName="pushed")["PipelineExecutionArn"]
+            deadline = time.monotonic() + 30
+            while not QueueWebhookHandler.pushed and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(len(QueueWebhookHandler.pushed), 1)
+            headers, body = QueueWebhookHandler.pushed[0]
+            self.assertEqual(body["pipelineExecutionArn"], arn)
+            self.assertEqual(headers["X-Sluice-Queue"], "pushed")
+            self.assertRegex(headers["X-Sluice-Signature"], r"^t=[0-9]+,v1=[0-9a-f]{64}$")
+            sm.send_pipeline_execution_step_success(CallbackToken=body["token"])
+            execution, _ = wait_for_end(self, sm, arn)
+            self.assertEqual(execution["PipelineExecutionStatus"], "Succeeded")
+        finally:
+            code = server.stop()
+            receiver.shutdown()
+            receiver.server_close()
+            shutil.rmtree(directory, ignore_errors=True)
+        self.assertEqual(code, 0)
 
 
 if __name__ == "__main__":
