@@ -501,20 +501,52 @@ struct SageMakerService::Impl {
 
   // ---- Pipelines ----
 
+  // PipelineDefinition, or the object PipelineDefinitionS3Location names (the SageMaker SDK
+  // uploads definitions of 100 KB and more and sends their location); nullopt if neither.
+  ApiResult<std::optional<std::string>> DefinitionOf(const Members& members) {
+    SLUICE_TRY(definition, members.String("PipelineDefinition", 1024 * 1024));
+    SLUICE_TRY(location, members.Object("PipelineDefinitionS3Location"));
+    if (location == nullptr) return definition;
+    if (definition) {
+      return Invalid("PipelineDefinition, PipelineDefinitionS3Location: expected one of them");
+    }
+    auto text = [&](const char* name) {
+      auto found = location->find(name);
+      return found != location->end() && found->is_string() ? found->get<std::string>() : "";
+    };
+    const std::string bucket = text("Bucket");
+    const std::string key = text("ObjectKey");
+    if (bucket.empty() || key.empty()) {
+      return Invalid("PipelineDefinitionS3Location: expected Bucket and ObjectKey strings");
+    }
+    if (!text("VersionId").empty()) {
+      return Invalid(
+          "PipelineDefinitionS3Location.VersionId: the local object store keeps no versions");
+    }
+    const std::string uri = "s3://" + bucket + "/" + key;
+    if (!options.read_object) {
+      return Invalid("PipelineDefinitionS3Location: no object store to read " + uri + " from");
+    }
+    auto read = options.read_object(uri);
+    if (!read) {
+      return Invalid("PipelineDefinitionS3Location: cannot read " + uri + ": " +
+                     read.error().message);
+    }
+    return std::optional<std::string>(std::move(*read));
+  }
+
   void CreatePipeline(const Members& members, Respond respond) {
     auto prepared = [&]() -> ApiResult<std::pair<PipelineRecord, PipelineVersionRecord>> {
       SLUICE_TRY(name, members.RequiredString("PipelineName", 256, kPipelineNamePattern));
       SLUICE_TRY(display_name, members.String("PipelineDisplayName", 256, kPipelineNamePattern));
       SLUICE_TRY(description, members.String("PipelineDescription", 3072));
       SLUICE_TRY(role, members.RequiredString("RoleArn", 2048));
-      SLUICE_TRY(definition, members.String("PipelineDefinition", 1024 * 1024));
-      SLUICE_TRY(s3_location, members.Object("PipelineDefinitionS3Location"));
+      SLUICE_TRY(definition, DefinitionOf(members));
       SLUICE_TRY(parallelism, Parallelism(members));
       if (!definition) {
-        return Invalid(s3_location != nullptr
-                           ? "PipelineDefinitionS3Location: not supported here; give the "
-                             "definition in PipelineDefinition"
-                           : "PipelineDefinition: required, expected the definition JSON");
+        return Invalid(
+            "PipelineDefinition: required, expected the definition JSON (or "
+            "PipelineDefinitionS3Location naming an object that holds it)");
       }
       CompileOutcome compiled = Compile(*definition);
       if (!compiled.pipeline) {
@@ -571,13 +603,7 @@ struct SageMakerService::Impl {
       SLUICE_TRY(display_name, members.String("PipelineDisplayName", 256, kPipelineNamePattern));
       SLUICE_TRY(description, members.String("PipelineDescription", 3072));
       SLUICE_TRY(role, members.String("RoleArn", 2048));
-      SLUICE_TRY(definition, members.String("PipelineDefinition", 1024 * 1024));
-      SLUICE_TRY(s3_location, members.Object("PipelineDefinitionS3Location"));
-      if (s3_location != nullptr) {
-        return Invalid(
-            "PipelineDefinitionS3Location: not supported here; give the definition "
-            "in PipelineDefinition");
-      }
+      SLUICE_TRY(definition, DefinitionOf(members));
       SLUICE_TRY(parallelism, Parallelism(members));
       SLUICE_TRY(pipeline, FindPipeline(name));
       PipelineVersionRecord version;

@@ -30,6 +30,9 @@ struct ServiceOptions {
   // Called once a callback answer is stored, with its execution's id: wakes the engine of
   // another process (a `sluice run`) that may be running it. Unset: nothing more to wake.
   std::function<void(const std::string&)> wake_engine = {};
+  // Reads an object ("s3://bucket/key") of the local object store: definitions given by
+  // PipelineDefinitionS3Location. Unset: such definitions are refused.
+  std::function<Result<std::string>(const std::string& uri)> read_object = {};
 };
 
 class SageMakerService {

@@ -190,7 +190,8 @@ int RunServe(const ServeOptions& options) {
   };
   SageMakerService service(
       loop, engine, **store,
-      ServiceOptions{state, engine_options.region, engine_options.account, wake_engine});
+      ServiceOptions{state, engine_options.region, engine_options.account, wake_engine,
+                     [&artifacts](const std::string& uri) { return artifacts.ReadObject(uri); }});
   QueueService queues(**store);
   engine.AddEventListener([&queues](const Event& event) {
     if (!event.step_name.empty() && (event.status == "Executing" || event.status == "Stopping")) {

@@ -205,6 +205,33 @@ class ApiTest(unittest.TestCase):
         error = self.error_of(self.client.describe_pipeline, PipelineName="Tagged")
         self.assertEqual(error["Code"], "ResourceNotFound")
 
+    def test_a_definition_in_the_object_store_is_read_from_its_location(self):
+        # The SageMaker SDK uploads definitions of 100 KB and more and sends their location.
+        local = os.path.join(self.directory, "large.json")
+        write_text(local, definition([shell_step("FromS3", "true")]))
+        subprocess.run([SLUICE, "cp", local, "s3://defs/pipelines/large.json",
+                        "--state-dir", self.state], check=True, capture_output=True)
+        location = {"Bucket": "defs", "ObjectKey": "pipelines/large.json"}
+        self.client.create_pipeline(PipelineName="Located", RoleArn=ROLE,
+                                    PipelineDefinitionS3Location=location)
+        described = self.client.describe_pipeline(PipelineName="Located")
+        self.assertEqual(json.loads(described["PipelineDefinition"])["Steps"][0]["Name"], "FromS3")
+
+        write_text(local, definition([shell_step("Updated", "true")]))
+        subprocess.run([SLUICE, "cp", local, "s3://defs/pipelines/large.json",
+                        "--state-dir", self.state], check=True, capture_output=True)
+        self.client.update_pipeline(PipelineName="Located", PipelineDefinitionS3Location=location)
+        arn = self.client.start_pipeline_execution(PipelineName="Located")["PipelineExecutionArn"]
+        self.assertEqual(self.wait(arn), "Succeeded")
+        steps = self.client.list_pipeline_execution_steps(PipelineExecutionArn=arn)
+        self.assertEqual([s["StepName"] for s in steps["PipelineExecutionSteps"]], ["Updated"])
+
+        error = self.error_of(self.client.create_pipeline, PipelineName="Missing", RoleArn=ROLE,
+                              PipelineDefinitionS3Location={"Bucket": "defs",
+                                                            "ObjectKey": "no/such.json"})
+        self.assertEqual(error["Code"], "ValidationException")
+        self.assertIn("s3://defs/no/such.json", error["Message"])
+
     def test_a_deleted_pipelines_executions_are_described_no_more(self):
         self.create("Doomed", [shell_step("One", "true")])
         arn = self.client.start_pipeline_execution(PipelineName="Doomed")["PipelineExecutionArn"]
