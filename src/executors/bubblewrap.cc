@@ -16,10 +16,9 @@ namespace sluice {
 
 namespace {
 
-// GNU env sets signal dispositions before exec'ing. bwrap's own processes must survive the
-// SIGTERM that Stop sends to the job's process group: bwrap dies of it by default, and
-// --die-with-parent would then SIGKILL the job at once, leaving it no grace period. The ignored
-// disposition is inherited through bwrap, so the job's command gets the default back.
+// GNU env sets signal dispositions before exec'ing. bwrap is started with SIGTERM ignored
+// (kBubblewrapIgnoredSignal), which it passes on to what it starts, so the job's command gets the
+// default back from env inside the sandbox, where nothing else could reset it.
 constexpr const char* kEnvProgram = "/usr/bin/env";
 constexpr std::string_view kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
@@ -137,7 +136,7 @@ std::string FirstLines(const std::filesystem::path& file, size_t limit) {
 std::vector<std::string> BubblewrapCommand(const JobSpec& spec,
                                            const std::filesystem::path& bubblewrap_path) {
   std::vector<std::string> argv = {
-      kEnvProgram, "--ignore-signal=TERM", bubblewrap_path.string(),
+      bubblewrap_path.string(),
       // The minimal root creates nothing on the host, unlike binding / and mounting over it.
       "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
       "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin", "--ro-bind", "/etc",
@@ -208,6 +207,8 @@ Result<void> CheckBubblewrap(const std::filesystem::path& bubblewrap_path) {
       .environment = probe.environment,
       .working_directory = {},
       .log_file = log,
+      .blocked_signals = {},
+      .ignored_signals = {kBubblewrapIgnoredSignal},
   });
   if (!child) {
     verdict = MakeError(child.error().code, where, child.error().ToString());

@@ -12,12 +12,19 @@
 #include "executors/executor.h"
 
 #include <filesystem>
+#include <signal.h>
 #include <string>
 #include <vector>
 
 namespace sluice {
 
 inline constexpr const char* kDefaultBubblewrapPath = "/usr/bin/bwrap";
+
+// bwrap's own processes must survive the SIGTERM that a stop sends to the job's process group:
+// bwrap dies of it by default, and --die-with-parent would then SIGKILL the job at once, leaving
+// it no grace period. So BubblewrapCommand is started with this signal ignored
+// (LaunchSpec::ignored_signals); the job itself gets its default action back.
+inline constexpr int kBubblewrapIgnoredSignal = SIGTERM;
 
 // The argv that runs `spec.command` in its sandbox. The environment is not on the command line
 // (where every local user could read it in the process list): bwrap is started with the job's

@@ -32,7 +32,8 @@ JobSpec SandboxedJob(const std::filesystem::path& ml_root) {
 
 TEST(BubblewrapCommand, ShowsTheStepDirectoryAtOptMlInAMinimalRoot) {
   const Arguments argv = BubblewrapCommand(SandboxedJob("/runs/r1/train/ml"), "/usr/bin/bwrap");
-  EXPECT_TRUE(Contains(argv, {"/usr/bin/env", "--ignore-signal=TERM", "/usr/bin/bwrap"}));
+  ASSERT_FALSE(argv.empty());
+  EXPECT_EQ(argv.front(), "/usr/bin/bwrap");
   EXPECT_TRUE(Contains(argv, {"--ro-bind", "/usr", "/usr"}));
   EXPECT_TRUE(Contains(argv, {"--symlink", "usr/bin", "/bin"}));
   EXPECT_TRUE(Contains(argv, {"--ro-bind", "/etc", "/etc"}));

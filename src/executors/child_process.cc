@@ -129,6 +129,72 @@ class SpawnSettings {
   posix_spawnattr_t attributes_;
 };
 
+// posix_spawn cannot start a program with a signal ignored, so a spec that asks for one is
+// started by fork and exec, set up as SpawnSettings would. Between the two only
+// async-signal-safe calls, as the caller may have threads; a failed exec is reported through a
+// pipe that a successful one closes.
+Result<pid_t> ForkAndExec(const LaunchSpec& spec, const std::filesystem::path& program, int log_fd,
+                          char* const* arguments, char* const* environment) {
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  for (int signal : spec.blocked_signals) sigaddset(&blocked, signal);
+  bool is_ignored[NSIG] = {};
+  for (int signal : spec.ignored_signals) {
+    if (signal > 0 && signal < NSIG) is_ignored[signal] = true;
+  }
+  const char* directory = spec.working_directory.empty() ? nullptr : spec.working_directory.c_str();
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    return SystemError(ErrorCode::kInternal, ProgramWhere(spec.argv.front()),
+                       "cannot prepare the start", errno);
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int error = errno;
+    ::close(report[0]);
+    ::close(report[1]);
+    return SystemError(ErrorCode::kUnavailable, ProgramWhere(spec.argv.front()), "cannot start",
+                       error);
+  }
+  if (pid == 0) {
+    ::setsid();
+    const int input = ::open("/dev/null", O_RDONLY);
+    const int output = log_fd >= 0 ? log_fd : ::open("/dev/null", O_WRONLY);
+    ::dup2(input, STDIN_FILENO);
+    ::dup2(output, STDOUT_FILENO);
+    ::dup2(output, STDERR_FILENO);
+    int error = 0;
+    if (directory != nullptr && ::chdir(directory) != 0) error = errno;
+    if (error == 0) {
+      for (int signal = 1; signal < NSIG; ++signal) {
+        struct sigaction action {};
+        action.sa_handler = is_ignored[signal] ? SIG_IGN : SIG_DFL;
+        ::sigaction(signal, &action, nullptr);
+      }
+      ::sigprocmask(SIG_SETMASK, &blocked, nullptr);
+      ::close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+      ::execve(program.c_str(), arguments, environment);
+      error = errno;
+    }
+    while (::write(report[1], &error, sizeof error) < 0 && errno == EINTR) {
+    }
+    ::_exit(127);
+  }
+  ::close(report[1]);
+  int error = 0;
+  ssize_t got;
+  do {
+    got = ::read(report[0], &error, sizeof error);
+  } while (got < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (got == static_cast<ssize_t>(sizeof error)) {
+    ::waitpid(pid, nullptr, 0);
+    return SystemError(ErrorCode::kUnavailable, ProgramWhere(spec.argv.front()), "cannot start",
+                       error);
+  }
+  return pid;
+}
+
 }  // namespace
 
 std::string Describe(const ProcessExit& exit) {
@@ -180,17 +246,24 @@ Result<ChildProcess> ChildProcess::Spawn(const LaunchSpec& spec) {
   for (std::string& argument : argument_copies) arguments.push_back(argument.data());
   arguments.push_back(nullptr);
 
-  SpawnSettings settings;
-  if (int error = settings.Prepare(spec, log.get()); error != 0) {
-    return SystemError(ErrorCode::kInternal, ProgramWhere(program), "cannot prepare the spawn",
-                       error);
-  }
   pid_t pid = -1;
-  // glibc reports a failed exec (missing interpreter, no permission) here, not as exit 127.
-  if (int error = posix_spawn(&pid, resolved->c_str(), settings.actions(), settings.attributes(),
-                              arguments.data(), environment.data());
-      error != 0) {
-    return SystemError(ErrorCode::kUnavailable, ProgramWhere(program), "cannot start", error);
+  if (!spec.ignored_signals.empty()) {
+    Result<pid_t> forked =
+        ForkAndExec(spec, *resolved, log.get(), arguments.data(), environment.data());
+    if (!forked) return forked.error();
+    pid = *forked;
+  } else {
+    SpawnSettings settings;
+    if (int error = settings.Prepare(spec, log.get()); error != 0) {
+      return SystemError(ErrorCode::kInternal, ProgramWhere(program), "cannot prepare the spawn",
+                         error);
+    }
+    // glibc reports a failed exec (missing interpreter, no permission) here, not as exit 127.
+    if (int error = posix_spawn(&pid, resolved->c_str(), settings.actions(), settings.attributes(),
+                                arguments.data(), environment.data());
+        error != 0) {
+      return SystemError(ErrorCode::kUnavailable, ProgramWhere(program), "cannot start", error);
+    }
   }
   UniqueFd pidfd = OpenPidfd(pid);
   if (!pidfd) {

@@ -2,7 +2,7 @@
 // and process group (its pid is the group id), so one signal reaches everything it starts, and it
 // has no controlling terminal to inject input into. Its stdout and stderr are appended to a log
 // file, its stdin is /dev/null, and it inherits no descriptor, signal mask or ignored signal
-// (its spec may ask for some signals to start blocked).
+// (its spec may ask for some signals to start blocked, or ignored).
 //
 // Exit is observed through a pidfd (exit_notification_fd()), which an event loop can watch: no
 // SIGCHLD handler, no polling, no thread per child, and no risk of signalling a reused pid.
@@ -36,6 +36,9 @@ struct LaunchSpec {
   // Blocked when the program starts (every other signal is not), so that a signal sent right
   // after the spawn waits until the program is ready to take it rather than killing it.
   std::vector<int> blocked_signals = {};
+  // Ignored when the program starts (every other signal has its default action); a program
+  // keeps an ignored signal across exec unless it changes it.
+  std::vector<int> ignored_signals = {};
 };
 
 struct ProcessExit {

@@ -175,6 +175,28 @@ TEST(ChildProcess, StartsWithNoBlockedOrIgnoredSignals) {
   EXPECT_EQ(ignored_mask & kClassicSignals, 0u);
 }
 
+TEST(ChildProcess, StartsWithTheSignalsItsSpecIgnoresIgnored) {
+  ScratchDirectory scratch;
+  LaunchSpec spec = Shell("kill -TERM $$; echo still here; exit 4", scratch / "log");
+  spec.ignored_signals = {SIGTERM};
+  Result<ChildProcess> child = ChildProcess::Spawn(spec);
+  ASSERT_TRUE(child) << child.error().ToString();
+  EXPECT_EQ(child->Wait(), (ProcessExit{.exit_status = 4, .signal = 0}));
+  EXPECT_EQ(ReadFile(scratch / "log"), "still here\n");
+}
+
+TEST(ChildProcess, ReportsAProgramThatCannotBeExecutedWhenSignalsAreIgnored) {
+  ScratchDirectory scratch;
+  WriteExecutable(scratch / "script", "#!/nonexistent/interpreter\n");
+  LaunchSpec spec = Shell("", scratch / "log");
+  spec.argv = {(scratch / "script").string()};
+  spec.ignored_signals = {SIGTERM};
+  Result<ChildProcess> child = ChildProcess::Spawn(spec);
+  ASSERT_FALSE(child);
+  EXPECT_EQ(child.error().ToString(), "program \"" + (scratch / "script").string() +
+                                          "\": cannot start: No such file or directory");
+}
+
 TEST(ChildProcess, InheritsNoDescriptorBeyondTheStandardThree) {
   ScratchDirectory scratch;
   // Opened without O_CLOEXEC, as a careless library would.

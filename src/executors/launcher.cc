@@ -255,7 +255,8 @@ int RunLauncher(const LauncherOptions& options) {
                                      .environment = options.environment,
                                      .working_directory = options.working_directory,
                                      .log_file = options.log_file,
-                                     .blocked_signals = {}});
+                                     .blocked_signals = {},
+                                     .ignored_signals = options.ignored_signals});
   if (job) {
     record = Supervise(options, *job, inbox, early);
   } else {

@@ -40,6 +40,7 @@ struct LauncherOptions {
   Durability durability = Durability::kMachineCrash;
   std::vector<std::string> command;
   std::vector<std::pair<std::string, std::string>> environment;  // the job's whole environment
+  std::vector<int> ignored_signals = {};  // ignored when the job starts (LaunchSpec)
 };
 
 // Runs the job in this process as described above; 0 when the run directory's exit.json holds

@@ -2,7 +2,7 @@
 //
 //   sluice-run --run-directory DIR --grace-period-ms N [--max-runtime-s N]
 //              [--working-directory DIR] [--log-file FILE] [--durability process|machine]
-//              -- PROGRAM [ARGUMENT...]
+//              [--ignore-signal NUMBER]... -- PROGRAM [ARGUMENT...]
 //
 //   sluice-run --serve-launchers FD     (the spawner, launcher_spawner.h)
 //
@@ -65,6 +65,10 @@ Result<LauncherOptions> ParseOptions(int argc, char** argv) {
                                "expected process or machine, got " + Quote(value));
       }
       options.durability = *durability;
+    } else if (option == "--ignore-signal") {
+      Result<int64_t> signal = ParseCount(option, value);
+      if (!signal) return signal.error();
+      options.ignored_signals.push_back(static_cast<int>(*signal));
     } else if (option == "--grace-period-ms" || option == "--max-runtime-s") {
       Result<int64_t> count = ParseCount(option, value);
       if (!count) return count.error();

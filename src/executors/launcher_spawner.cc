@@ -133,6 +133,9 @@ std::string EncodeRequest(const LauncherOptions& options) {
   AppendField(message, options.working_directory.string());
   AppendField(message, options.log_file.string());
   AppendField(message, DurabilityName(options.durability));
+  std::string ignored;
+  for (int signal : options.ignored_signals) ignored += std::to_string(signal) + ",";
+  AppendField(message, ignored);
   AppendField(message, std::to_string(options.command.size()));
   for (const std::string& argument : options.command) AppendField(message, argument);
   for (const auto& [name, value] : options.environment) AppendField(message, name + "=" + value);
@@ -140,7 +143,7 @@ std::string EncodeRequest(const LauncherOptions& options) {
 }
 
 std::optional<LauncherOptions> DecodeRequest(const std::vector<std::string>& fields) {
-  constexpr size_t kFixed = 7;
+  constexpr size_t kFixed = 8;
   if (fields.size() < kFixed) return std::nullopt;
   LauncherOptions options;
   options.run_directory = fields[0];
@@ -149,7 +152,12 @@ std::optional<LauncherOptions> DecodeRequest(const std::vector<std::string>& fie
   options.working_directory = fields[3];
   options.log_file = fields[4];
   options.durability = DurabilityFromName(fields[5]).value_or(Durability::kMachineCrash);
-  const size_t arguments = std::stoul(fields[6]);
+  for (size_t begin = 0; begin < fields[6].size();) {
+    const size_t end = fields[6].find(',', begin);
+    options.ignored_signals.push_back(std::stoi(fields[6].substr(begin, end - begin)));
+    begin = end == std::string::npos ? fields[6].size() : end + 1;
+  }
+  const size_t arguments = std::stoul(fields[7]);
   if (fields.size() < kFixed + arguments) return std::nullopt;
   options.command.assign(fields.begin() + kFixed, fields.begin() + kFixed + arguments);
   for (size_t index = kFixed + arguments; index < fields.size(); ++index) {

@@ -82,7 +82,8 @@ Result<LaunchSpec> JobCommand(const JobSpec& spec, const LocalExecutorOptions& o
                         .environment = spec.environment,
                         .working_directory = {},
                         .log_file = spec.log_file,
-                        .blocked_signals = {}};
+                        .blocked_signals = {},
+                        .ignored_signals = {kBubblewrapIgnoredSignal}};
     }
   }
   return MakeError(ErrorCode::kInternal, "job " + Quote(spec.name), "unknown isolation");
@@ -114,7 +115,8 @@ Result<StartedLauncher> StartLauncher(const std::filesystem::path& run_directory
                            .log_file = job.log_file,
                            .durability = options.durability,
                            .command = job.argv,
-                           .environment = job.environment};
+                           .environment = job.environment,
+                           .ignored_signals = job.ignored_signals};
   if (options.spawner != nullptr) {
     Result<SpawnedLauncher> spawned = options.spawner->Spawn(launcher);
     if (spawned) {
@@ -140,6 +142,9 @@ Result<StartedLauncher> StartLauncher(const std::filesystem::path& run_directory
   }
   if (!job.log_file.empty()) argv.insert(argv.end(), {"--log-file", job.log_file.string()});
   argv.insert(argv.end(), {"--durability", std::string(DurabilityName(options.durability))});
+  for (int signal : job.ignored_signals) {
+    argv.insert(argv.end(), {"--ignore-signal", std::to_string(signal)});
+  }
   argv.push_back("--");
   argv.insert(argv.end(), job.argv.begin(), job.argv.end());
   // The launcher's own messages go to the job's log, where the user looks. It is started with
