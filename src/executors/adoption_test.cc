@@ -274,34 +274,41 @@ TEST_F(AdoptionTest, DoesNotRunAJobAgainWhoseEarlierLauncherDiedWithoutARecord) 
 
 TEST_F(AdoptionTest, FollowsALauncherThatHeldTheRunInTheOlderLayout) {
   // Such a launcher held a file of its own, `lock`. Played by flock(1) holding it while a shell
-  // writes the job's end when let go.
+  // says so, then writes the job's end when let go.
+  ReadySignal locked(scratch_ / "locked");
   const std::filesystem::path go = scratch_ / "go";
   ASSERT_EQ(::mkfifo(go.c_str(), 0600), 0);
   std::filesystem::create_directories(run_directory());
   const std::string ended =
       R"({"exit_status": 5, "signal": 0, "end_request": "none", "was_killed": false, )"
       R"("grace_period_ms": 200, "max_runtime_s": 0, "started_ms": 1, "ended_ms": 2})";
-  Result<ChildProcess> older = ChildProcess::Spawn(
-      LaunchSpec{.argv = {"flock", (run_directory() / "lock").string(), "/bin/sh", "-c",
-                          "read line < " + go.string() + "; echo '" + ended + "' > " +
-                              (run_directory() / "exit.json").string()},
-                 .environment = {{"PATH", "/usr/bin:/bin"}},
-                 .working_directory = {},
-                 .log_file = {},
-                 .blocked_signals = {}});
+  Result<ChildProcess> older = ChildProcess::Spawn(LaunchSpec{
+      .argv = {"flock", (run_directory() / "lock").string(), "/bin/sh", "-c",
+               "echo locked > " + locked.path().string() + "; read line < " + go.string() +
+                   "; echo '" + ended + "' > " + (run_directory() / "exit.json").string()},
+      .environment = {{"PATH", "/usr/bin:/bin"}},
+      .working_directory = {},
+      .log_file = {},
+      .blocked_signals = {}});
   ASSERT_TRUE(older);
   WriteFile(run_directory() / "launcher.json",
             "{\"pid\": " + std::to_string(older->pid()) +
                 ", \"start_time\": " + std::to_string(*ProcessStartTime(older->pid())) + "}\n");
+  locked.WaitForLine();
+  bool is_let_go = false;
+  auto let_go = [&] {
+    if (is_let_go) return;
+    is_let_go = true;
+    std::ofstream fifo(go);
+    fifo << "go\n";
+  };
   LocalExecutor executor(loop_, WithLauncher());
   ASSERT_TRUE(executor.Launch(Shell("echo ran >> " + (scratch_ / "runs").string()), Record()));
   // Let go once the new launcher has had time to find the run held; were it not to follow the
   // older one, it would by then have refused to run the job at all.
-  loop_.RunAfter(milliseconds(100), [&go] {
-    std::ofstream let_go(go);
-    let_go << "go\n";
-  });
+  loop_.RunAfter(milliseconds(100), let_go);
   RunLoop();
+  let_go();
   const JobResult result = OnlyResult();
   EXPECT_EQ(result.outcome, Outcome::kExited);
   EXPECT_EQ(result.exit_status, 5);
