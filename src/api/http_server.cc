@@ -82,8 +82,13 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   std::mutex mutex;  // guards what follows
   std::map<Connection*, std::weak_ptr<Connection>> connections;
   bool is_shutting_down = false;
+  bool is_stopped = false;  // the threads have ended: nothing posted would ever run
   std::function<void()> on_drained;
 
+  // Every hand-off from outside a connection's strand goes through here. Once the threads have
+  // ended, a handler posted to the io_context would stay queued for ever, holding its connection,
+  // which holds this state, which holds the io_context: such a task is dropped instead.
+  void Post(const asio::any_io_executor& executor, std::function<void()> task);
   void Accept();
   void Forget(Connection* connection);
   // Called with the mutex held; returns what to run after releasing it.
@@ -141,7 +146,7 @@ class StreamWriter : public HttpStream {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {}
+      : server_(std::move(server)), stream_(std::move(socket)) {}
   ~Connection() { Forget(); }
 
   void Begin() {
@@ -151,7 +156,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // From any thread: closes the connection if it waits for a request; one being answered is
   // closed after its answer.
   void Shutdown() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    server_->Post(stream_.get_executor(), [self = shared_from_this()] {
       self->is_closing_ = true;
       if (self->writer_) return self->Close();
       if (!self->is_busy_) {
@@ -230,11 +235,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // A reply given at once, on this strand, is written at once; one from another thread waits
     // its turn on the strand.
     HttpReply reply = [self = shared_from_this(), keep_alive, request_id](HttpResponse response) {
-      asio::dispatch(self->stream_.get_executor(), [self, keep_alive, request_id,
-                                                    response = std::move(response)]() mutable {
+      auto answer = [self, keep_alive, request_id, response = std::move(response)]() mutable {
         if (response.stream) return self->BeginStream(std::move(response), request_id);
         self->Answer(response.status, std::move(response.body), keep_alive, request_id);
-      });
+      };
+      if (self->IsOnStrand()) return answer();
+      self->server_->Post(self->stream_.get_executor(), std::move(answer));
     };
     (is_get ? server_->options.get_handler : server_->handler)(std::move(given), std::move(reply));
   }
@@ -286,7 +292,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                       });
   }
   void PostToStrand(std::function<void()> work) {
-    asio::post(stream_.get_executor(), std::move(work));
+    server_->Post(stream_.get_executor(), std::move(work));
   }
 
  private:
@@ -332,11 +338,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     server_->Forget(this);
   }
 
+  bool IsOnStrand() {
+    using Strand = asio::strand<asio::io_context::executor_type>;
+    const asio::any_io_executor executor = stream_.get_executor();
+    const Strand* strand = executor.target<Strand>();
+    return strand != nullptr && strand->running_in_this_thread();
+  }
+
+  // First, so that it goes last: the socket must be gone before the io_context it belongs to,
+  // which this may be the last to hold.
+  std::shared_ptr<HttpServer::State> server_;
   beast::tcp_stream stream_;
   std::shared_ptr<StreamWriter> writer_;  // set once the answer is a stream
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<HttpServer::State> server_;
   std::array<char, 16 * 1024> discard_{};
   bool is_busy_ = false;  // a request is being answered
   bool is_closing_ = false;
@@ -403,6 +418,18 @@ void HttpServer::State::Accept() {
                           connection->Begin();
                           self->Accept();
                         });
+}
+
+void HttpServer::State::Post(const asio::any_io_executor& executor, std::function<void()> task) {
+  std::function<void()> dropped;
+  {
+    std::lock_guard lock(mutex);
+    if (!is_stopped) return asio::post(executor, std::move(task));
+    dropped = std::move(task);
+  }
+  // Released here, unlocked: it may hold the last reference to a connection, whose destructor
+  // takes the lock.
+  dropped = nullptr;
 }
 
 void HttpServer::State::Forget(Connection* connection) {
@@ -477,7 +504,7 @@ void HttpServer::BeginShutdown(std::function<void()> on_drained) {
     }
     drained = state_->DrainedIfDone();
   }
-  asio::post(state_->acceptor.get_executor(), [state = state_] {
+  state_->Post(state_->acceptor.get_executor(), [state = state_] {
     beast::error_code ignored;
     state->acceptor.close(ignored);
   });
@@ -491,6 +518,14 @@ void HttpServer::Join() {
     if (thread.joinable()) thread.join();
   }
   state_->threads.clear();
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->is_stopped = true;
+  }
+  // What was posted between the threads' last handler and the flag above: every connection is
+  // closed by now, so these end at once (an answer's write fails on the closed socket).
+  state_->context.restart();
+  state_->context.poll();
 }
 
 }  // namespace sluice
