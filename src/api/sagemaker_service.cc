@@ -991,6 +991,7 @@ struct SageMakerService::Impl {
     const std::string_view id = marker == std::string::npos
                                     ? std::string_view(arn)
                                     : std::string_view(arn).substr(marker + 11);
+    store.NoticeChangesElsewhere();
     if (std::optional<std::string> kept = execution_answers->Find(id, arn)) {
       return reply(HttpResponse{200, std::move(*kept)});
     }

@@ -36,6 +36,10 @@ class MetadataStore {
   // Listeners are added before the store is shared between threads.
   virtual void AddExecutionChangeListener(
       std::function<void(std::string_view execution_id)> listener) = 0;
+  // Tells the listeners of "" (any execution) when another connection, in this process or
+  // another (a `sluice run`, `sluice retry` on the same state directory), committed since the
+  // last call: what a reader keeps cannot be trusted past such a change.
+  virtual void NoticeChangesElsewhere() = 0;
 
   virtual Result<std::optional<ExecutionRecord>> FindExecution(std::string_view id) = 0;
   // Newest first.

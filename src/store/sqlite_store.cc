@@ -190,6 +190,23 @@ void SqliteStore::AddExecutionChangeListener(
   change_listeners_.push_back(std::move(listener));
 }
 
+void SqliteStore::NoticeChangesElsewhere() {
+  bool is_changed = false;
+  {
+    std::lock_guard lock(mutex_);
+    sqlite3_stmt* statement = Prepared("PRAGMA data_version");
+    if (statement != nullptr && sqlite3_step(statement) == SQLITE_ROW) {
+      const int64_t version = sqlite3_column_int64(statement, 0);
+      is_changed = version != data_version_;
+      data_version_ = version;
+    } else {
+      is_changed = true;  // unknown: assume the worst
+    }
+    if (statement != nullptr) sqlite3_reset(statement);
+  }
+  if (is_changed) NotifyExecutionChanged("");
+}
+
 // Called without the store's lock, so that a listener may read the store.
 void SqliteStore::NotifyExecutionChanged(std::string_view execution_id) const {
   for (const auto& listener : change_listeners_) listener(execution_id);

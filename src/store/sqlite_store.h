@@ -31,6 +31,7 @@ class SqliteStore : public MetadataStore {
   Result<void> ApplyAll(std::vector<Transition>& transitions) override;
   void AddExecutionChangeListener(
       std::function<void(std::string_view execution_id)> listener) override;
+  void NoticeChangesElsewhere() override;
   Result<std::optional<ExecutionRecord>> FindExecution(std::string_view id) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(size_t limit) override;
   Result<std::vector<StepRun>> ListStepRuns(std::string_view execution_id) override;
@@ -99,6 +100,7 @@ class SqliteStore : public MetadataStore {
   std::mutex mutex_;
   std::map<std::string, sqlite3_stmt*, std::less<>> prepared_;  // guarded by mutex_
   std::vector<std::function<void(std::string_view)>> change_listeners_;
+  int64_t data_version_ = -1;  // SQLite's count of other connections' commits; guarded by mutex_
 };
 
 }  // namespace sluice

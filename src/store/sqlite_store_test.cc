@@ -185,6 +185,32 @@ TEST_F(SqliteStoreTest, TellsListenersOfEachCommittedChangeToAnExecution) {
   EXPECT_EQ(told, (std::vector<std::string>{"abc123def456", "abc123def456", ""}));
 }
 
+TEST_F(SqliteStoreTest, NoticesWhatAnotherConnectionCommitted) {
+  auto server = OpenStore();
+  auto other = OpenStore();  // a `sluice run` on the same state directory
+  std::vector<std::string> told;
+  server->AddExecutionChangeListener([&](std::string_view id) { told.emplace_back(id); });
+  server->NoticeChangesElsewhere();  // the first look cannot know what came before
+  told.clear();
+  server->NoticeChangesElsewhere();
+  EXPECT_TRUE(told.empty());
+
+  Transition start;
+  start.execution = Execution("abc123def456", 1000);
+  ASSERT_TRUE(other->Apply(start).has_value());
+  server->NoticeChangesElsewhere();
+  EXPECT_EQ(told, std::vector<std::string>{""});
+
+  // Its own writes are told as they land, and are not taken for someone else's.
+  told.clear();
+  ExecutionDetails details;
+  details.execution_id = "abc123def456";
+  details.description = "changed";
+  ASSERT_TRUE(server->PutExecutionDetails(details).has_value());
+  server->NoticeChangesElsewhere();
+  EXPECT_EQ(told, std::vector<std::string>{"abc123def456"});
+}
+
 TEST_F(SqliteStoreTest, ReportsAnUnopenableFile) {
   auto store = SqliteStore::Open(directory_ / "no-such-dir" / "state.db");
   ASSERT_FALSE(store.has_value());
