@@ -238,9 +238,22 @@ Result<std::optional<ExitRecord>> ReadExitRecord(const std::filesystem::path& ru
 }
 
 std::optional<int64_t> ProcessStartTime(pid_t pid) {
-  std::ifstream stream("/proc/" + std::to_string(pid) + "/stat");
-  if (!stream) return std::nullopt;
-  const std::string text(std::istreambuf_iterator<char>(stream), {});
+  // Read with read(2), not a stream: the process may end and be reaped between the open and the
+  // read, which then fails with ESRCH, and libstdc++'s filebuf throws on a failed read.
+  const int fd = open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buffer[1024];
+  for (;;) {
+    const ssize_t got = read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      close(fd);
+      if (got < 0) return std::nullopt;
+      break;
+    }
+    text.append(buffer, static_cast<size_t>(got));
+  }
   // The command name (field 2) is in parentheses and may itself hold spaces and parentheses,
   // so the fields are counted from the last ')'.
   const size_t name_end = text.rfind(')');

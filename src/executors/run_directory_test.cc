@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace sluice {
@@ -91,6 +92,27 @@ TEST(RunDirectory, TellsAProcessByItsStartTime) {
   ASSERT_TRUE(init);
   EXPECT_LE(*init, *own);
   EXPECT_EQ(ProcessStartTime(0), std::nullopt);
+}
+
+// The engine asks about a launcher just after starting it, and a short job's launcher may be
+// gone by then, even between opening its /proc file and reading it: that is "no such process",
+// never an exception out of the engine.
+TEST(RunDirectory, AsksAboutProcessesThatEndWhileAsked) {
+  for (int round = 0; round < 300; ++round) {
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) _exit(0);
+    std::optional<int64_t> seen;
+    for (int ask = 0; ask < 20; ++ask) {
+      if (ask == 10) waitpid(child, nullptr, 0);
+      const std::optional<int64_t> now = ProcessStartTime(child);
+      if (now && seen) {
+        EXPECT_EQ(*now, *seen);
+      }
+      if (now) seen = now;
+    }
+    EXPECT_EQ(ProcessStartTime(child), std::nullopt);
+  }
 }
 
 }  // namespace
