@@ -26,13 +26,13 @@ except ImportError:
 
 from serve_support import ROLE, Server, definition, shell_step
 
-# Older botocore models lack operations and members the suite drives (ListPipelineVersions
-# came with SelectiveExecutionConfig); such a boto3 cannot run it.
+# Debian's boto3 (1.26) predates ListPipelineVersions and SelectiveExecutionConfig: the tests
+# of those two skip under it, and the rest of the suite runs under both.
 _operations = botocore.session.get_session().get_service_model("sagemaker").operation_names
-if "ListPipelineVersions" not in _operations:
-    print("skipped: boto3 %s for %s lacks ListPipelineVersions; a newer boto3 is needed"
-          % (boto3.__version__, sys.executable))
-    sys.exit(77)
+HAS_NEWER_OPERATIONS = "ListPipelineVersions" in _operations
+NEWER_OPERATIONS_ONLY = unittest.skipUnless(
+    HAS_NEWER_OPERATIONS, "boto3 %s for %s lacks ListPipelineVersions and SelectiveExecutionConfig"
+    % (boto3.__version__, sys.executable))
 
 SLUICE = None
 # A bound on every wait, so that a broken server fails the suite instead of hanging it.
@@ -110,6 +110,7 @@ class ApiTest(unittest.TestCase):
 
     # ---- pipelines ----
 
+    @NEWER_OPERATIONS_ONLY
     def test_pipelines_and_their_versions(self):
         created = self.create("Versions", [shell_step("One", "true")],
                               PipelineDescription="first", PipelineDisplayName="Versions-shown",
@@ -274,7 +275,8 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(execution["PipelineExecutionDisplayName"], "first-run")
         self.assertEqual(execution["PipelineExecutionDescription"], "says hi")
         self.assertEqual(execution["ParallelismConfiguration"]["MaxParallelExecutionSteps"], 1)
-        self.assertEqual(execution["PipelineVersionId"], 1)
+        if HAS_NEWER_OPERATIONS:  # an older boto3 drops the member it does not know
+            self.assertEqual(execution["PipelineVersionId"], 1)
 
         steps = self.client.list_pipeline_execution_steps(PipelineExecutionArn=arn)
         listed = steps["PipelineExecutionSteps"]
@@ -320,10 +322,20 @@ class ApiTest(unittest.TestCase):
         execution = self.client.describe_pipeline_execution(PipelineExecutionArn=arn)
         self.assertEqual(execution["PipelineExecutionDescription"], "renamed")
 
-        # Selective execution: Report runs again, Prepare is taken from the first execution.
+    @NEWER_OPERATIONS_ONLY
+    def test_a_selective_execution_runs_only_the_selected_steps(self):
+        out = os.path.join(self.directory, "prepared")
+        self.create("Selective", [
+            shell_step("Prepare", "echo ready > " + out),
+            shell_step("Report", "true", depends_on=["Prepare"]),
+        ])
+        arn = self.client.start_pipeline_execution(PipelineName="Selective")["PipelineExecutionArn"]
+        self.assertEqual(self.wait(arn), "Succeeded")
+        self.assertTrue(os.path.exists(out))
+        # Report runs again, Prepare is taken from the first execution.
         os.remove(out)
         selective = self.client.start_pipeline_execution(
-            PipelineName="Greeter",
+            PipelineName="Selective",
             SelectiveExecutionConfig={"SourcePipelineExecutionArn": arn,
                                       "SelectedSteps": [{"StepName": "Report"}]}
         )["PipelineExecutionArn"]
@@ -337,6 +349,7 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(steps["Prepare"]["SelectiveExecutionResult"],
                          {"SourcePipelineExecutionArn": arn})
         self.assertNotIn("SelectiveExecutionResult", steps["Report"])
+
 
     def test_a_repeated_client_request_token_starts_one_execution(self):
         self.create("Idempotent", [shell_step("One", "true")])
