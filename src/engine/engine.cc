@@ -16,6 +16,7 @@
 #include "store/metadata_store.h"
 
 #include <cstdio>
+#include <exception>
 
 namespace sluice {
 
@@ -59,6 +60,29 @@ void ReleaseCommittedDocuments(StepRun& run) {
 std::string Truncate(std::string text, size_t limit) {
   if (text.size() > limit) text.resize(limit);
   return text;
+}
+
+// A handler that throws (a library's exception on a race nobody expected) fails its step, not
+// the engine: an exception leaving a worker thread would end the whole process, every execution
+// with it.
+Result<Preparation> PrepareGuarded(const StepHandler& handler, const StepContext& context) {
+  try {
+    return handler.Prepare(context);
+  } catch (const std::exception& exception) {
+    return MakeError(ErrorCode::kUnavailable, "step " + Quote(context.spec.name),
+                     std::string("unexpected error while preparing: ") + exception.what());
+  }
+}
+
+StepResult CompleteGuarded(const StepHandler& handler, const StepContext& context,
+                           const Value& state, const JobResult& job) {
+  try {
+    return handler.Complete(context, state, job);
+  } catch (const std::exception& exception) {
+    return StepResult::Failure(
+        FailureClass::kJobInternalError,
+        std::string("unexpected error while completing the step: ") + exception.what());
+  }
 }
 
 FailureClass ClassOfPrepareError(const Error& error) {
@@ -402,7 +426,7 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
     std::error_code error;
     std::filesystem::create_directories(task->work_dir, error);
     const StepContext context = task->Context(options_, artifacts_, runtimes_);
-    PrepareOutcome outcome{task->handler->Prepare(context)};
+    PrepareOutcome outcome{PrepareGuarded(*task->handler, context)};
     loop_.Post([this, task, outcome = std::move(outcome)]() mutable {
       OnPrepared(task, std::move(outcome));
     });
@@ -514,7 +538,7 @@ void Engine::OnJobDone(std::shared_ptr<StepTask> task, JobResult job) {
   const bool is_stopped = job.outcome == JobResult::Outcome::kStopped;
   workers_->Submit([this, task, job = std::move(job), is_stopped] {
     const StepContext context = task->Context(options_, artifacts_, runtimes_);
-    StepResult result = task->handler->Complete(context, task->state, job);
+    StepResult result = CompleteGuarded(*task->handler, context, task->state, job);
     if (task->cache_plan.is_keyed && result.is_success && !is_stopped) {
       task->existing_outputs =
           ExistingOutputs(artifacts_, OutputUrisOf(context.spec.type, result.properties));
