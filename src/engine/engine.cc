@@ -247,8 +247,6 @@ void Engine::LoadSucceededStep(Execution& execution, size_t step, const StepRun&
   auto properties = ParseJson(run.properties_json);
   state.status = StepStatus::kSucceeded;
   state.attempt = std::max(state.attempt, run.attempt);
-  state.run = run;
-  ReleaseCommittedDocuments(state.run);
   state.properties = std::make_shared<const Value>(properties ? *properties : Value::EmptyMap());
   const Value* outcome = state.properties->Find("Outcome");
   state.condition_outcome = outcome == nullptr || !outcome->is_boolean() || outcome->as_boolean();
@@ -326,10 +324,10 @@ void Engine::PerformActions(Execution& execution, const std::vector<Action>& act
       StepState& state = execution.steps[stop->step];
       state.is_stop_requested = true;
       if (state.job) {
-        state.run.status = StepStatus::kStopping;
+        state.run->status = StepStatus::kStopping;
         Transition transition;
-        transition.step_runs.push_back(state.run);
-        transition.events.push_back(MakeEvent(execution, state.run.step_name, "Stopping", ""));
+        transition.step_runs.push_back(*state.run);
+        transition.events.push_back(MakeEvent(execution, state.run->step_name, "Stopping", ""));
         const JobId job = *state.job;
         Commit(std::move(transition), [this, job] { executor_.Stop(job); });
       } else if (!state.callback_token.empty()) {
@@ -352,8 +350,8 @@ void Engine::StartAttempt(Execution& execution, size_t step) {
   state.is_stop_requested = false;
   state.job.reset();
   state.callback_token.clear();
-  StepRun& run = state.run;
-  run = StepRun{};
+  state.run = std::make_unique<StepRun>();
+  StepRun& run = *state.run;
   run.execution_id = execution.record.id;
   run.step_name = spec.name;
   run.attempt = state.attempt;
@@ -385,9 +383,9 @@ std::shared_ptr<StepTask> Engine::MakeStepTask(Execution& execution, size_t step
   auto task = std::make_shared<StepTask>(StepTask{
       execution.record.id, step, state.attempt, execution.pipeline, execution.identity,
       StepScope(execution.pipeline, execution.parameters, execution.variables, &artifacts_),
-      state.run.job_name, AttemptDirectoryOf(execution, spec.name, state.attempt),
-      state.run.log_file, &handler, Value()});
-  task->scope.SetJobName(state.run.job_name, spec.type == StepType::kTraining);
+      state.run->job_name, AttemptDirectoryOf(execution, spec.name, state.attempt),
+      state.run->log_file, &handler, Value()});
+  task->scope.SetJobName(state.run->job_name, spec.type == StepType::kTraining);
   for (const Edge& edge : execution.pipeline->dag.Upstream(step)) {
     const StepState& upstream = execution.steps[edge.from];
     if (upstream.properties) {
@@ -474,18 +472,18 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
   state.job = *launched;
   // With the Executing record, a restarted engine can take the job over (AdoptJob).
   const JobRecord record = executor_.RecordOf(*launched);
-  state.run.run_directory = record.run_directory.string();
-  state.run.job_process_id = record.process_id;
-  state.run.job_process_start_time = record.process_start_time;
-  state.run.handler_state_json = WriteJson(task->state);
+  state.run->run_directory = record.run_directory.string();
+  state.run->job_process_id = record.process_id;
+  state.run->job_process_start_time = record.process_start_time;
+  state.run->handler_state_json = WriteJson(task->state);
   state.status = StepStatus::kExecuting;
-  state.run.status = StepStatus::kExecuting;
+  state.run->status = StepStatus::kExecuting;
   Transition transition;
-  transition.step_runs.push_back(state.run);
+  transition.step_runs.push_back(*state.run);
   // A miss is told as the job starts, so that a long job shows why it runs again.
   const bool is_missed =
       state.cache_decision && state.cache_decision->outcome == CacheOutcome::kMissed;
-  transition.events.push_back(MakeEvent(*execution, state.run.step_name, "Executing",
+  transition.events.push_back(MakeEvent(*execution, state.run->step_name, "Executing",
                                         is_missed ? state.cache_decision->reason : ""));
   if (state.cache_decision) {
     transition.cache_decisions.push_back(std::move(*state.cache_decision));
@@ -496,7 +494,7 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
 
 Result<JobId> Engine::AdoptJob(Execution& execution, size_t step) {
   const StepSpec& spec = execution.pipeline->definition.steps[step];
-  const StepRun& run = execution.steps[step].run;
+  const StepRun& run = *execution.steps[step].run;
   const std::string where = "step " + Quote(spec.name);
   const StepHandler* handler = HandlerFor(spec.type);
   if (handler == nullptr) return NotFound(where, "has no handler to complete its job");
@@ -568,7 +566,7 @@ void Engine::FinishStep(Execution& execution, size_t step, StepResult result, bo
                                                 : StepStatus::kFailed;
   state.status = status;
   state.condition_outcome = result.condition_outcome;
-  StepRun& run = state.run;
+  StepRun& run = *state.run;
   run.status = status;
   run.failure_class = result.failure_class;
   run.failure_reason = status == StepStatus::kSucceeded
@@ -599,6 +597,9 @@ void Engine::FinishStep(Execution& execution, size_t step, StepResult result, bo
     transition.cache_entries.push_back(std::move(*state.cache_entry));
   }
   state.cache_entry.reset();
+  // A succeeded attempt is read back from the store by whoever asks; memory keeps only a failed
+  // or stopped one, whose reason the execution's own failure reason quotes.
+  if (status == StepStatus::kSucceeded) state.run.reset();
   StepOutcome outcome;
   outcome.kind = is_stopped          ? StepOutcome::Kind::kStopped
                  : result.is_success ? StepOutcome::Kind::kSucceeded
@@ -628,8 +629,8 @@ void Engine::EndExecution(Execution& execution, ExecutionStatus status) {
     std::string reason = "Step failure: One or multiple steps failed.";
     for (size_t step = 0; step < execution.steps.size(); ++step) {
       const StepState& state = execution.steps[step];
-      if (state.status == StepStatus::kFailed) {
-        reason += " " + state.run.step_name + ": " + state.run.failure_reason;
+      if (state.status == StepStatus::kFailed && state.run) {
+        reason += " " + state.run->step_name + ": " + state.run->failure_reason;
         break;
       }
     }

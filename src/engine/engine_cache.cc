@@ -79,7 +79,7 @@ void Engine::OnLookedUp(std::shared_ptr<StepTask> task, CacheLookup lookup) {
       FinishFromCache(*execution, task->step, std::move(lookup));
     } else {
       state.cache_decision = std::make_unique<CacheDecisionRecord>(
-          DecisionRecordOf(lookup.decision, task->execution_id, state.run.step_name, task->attempt,
+          DecisionRecordOf(lookup.decision, task->execution_id, state.run->step_name, task->attempt,
                            lookup.entry ? lookup.entry->cache_key : "", clock_.Now()));
       state.cache_entry =
           lookup.entry ? std::make_unique<CacheEntry>(std::move(*lookup.entry)) : nullptr;
@@ -98,7 +98,7 @@ void Engine::FinishFromCache(Execution& execution, size_t step, CacheLookup look
   StepState& state = execution.steps[step];
   const CacheEntry& source = *lookup.decision.source;
   state.cache_decision = std::make_unique<CacheDecisionRecord>(
-      DecisionRecordOf(lookup.decision, execution.record.id, state.run.step_name, state.attempt,
+      DecisionRecordOf(lookup.decision, execution.record.id, state.run->step_name, state.attempt,
                        lookup.entry ? lookup.entry->cache_key : "", clock_.Now()));
   state.cache_entry.reset();
   if (state.is_stop_requested || execution.record.status != ExecutionStatus::kExecuting) {
@@ -119,8 +119,8 @@ void Engine::FinishFromCache(Execution& execution, size_t step, CacheLookup look
                        source.execution_id));
   result.metadata.Set("CacheHitResult", std::move(hit));
   // The metadata points at the original job, so the run names it and what it printed too.
-  state.run.job_name = source.job_name;
-  state.run.log_file = source.log_file;
+  state.run->job_name = source.job_name;
+  state.run->log_file = source.log_file;
   FinishStep(execution, step, std::move(result), false);
 }
 

@@ -58,24 +58,24 @@ void Engine::Park(Execution& execution, size_t step, CallbackRequest request) {
   handler_state.Set("Arguments", request.arguments);
   state.callback_token = callback.token;
   state.status = StepStatus::kExecuting;
-  state.run.status = StepStatus::kExecuting;
-  state.run.handler_state_json = WriteJson(handler_state);
-  state.run.metadata_json = WriteJson(CallbackMetadata(callback));
+  state.run->status = StepStatus::kExecuting;
+  state.run->handler_state_json = WriteJson(handler_state);
+  state.run->metadata_json = WriteJson(CallbackMetadata(callback));
 
   Transition transition;
-  transition.step_runs.push_back(state.run);
+  transition.step_runs.push_back(*state.run);
   transition.queue_messages.push_back(
       QueueMessage{0, callback.queue_name,
                    CallbackMessageBody(callback.token, execution.identity.execution_arn,
                                        request.arguments, "Executing"),
                    now, "", 0});
-  transition.events.push_back(MakeEvent(execution, state.run.step_name, "Executing",
+  transition.events.push_back(MakeEvent(execution, state.run->step_name, "Executing",
                                         "waiting for a callback on queue " + callback.queue_name));
   if (state.cache_decision) {
     transition.cache_decisions.push_back(std::move(*state.cache_decision));
     state.cache_decision.reset();
   }
-  const std::string log_file = state.run.log_file;
+  const std::string log_file = state.run->log_file;
   const std::string how = HowToAnswer(callback);
   transition.callbacks.push_back(std::move(callback));
   Commit(std::move(transition), [this, log_file, how] {
@@ -87,24 +87,24 @@ void Engine::Park(Execution& execution, size_t step, CallbackRequest request) {
 void Engine::StopParked(Execution& execution, size_t step) {
   StepState& state = execution.steps[step];
   // Resumed while Stopping: the message went out before.
-  if (state.run.status == StepStatus::kStopping) return;
+  if (state.run->status == StepStatus::kStopping) return;
   auto handler_state =
-      ParseJson(state.run.handler_state_json, "step " + Quote(state.run.step_name));
+      ParseJson(state.run->handler_state_json, "step " + Quote(state.run->step_name));
   const Value arguments = handler_state && handler_state->Find("Arguments")
                               ? *handler_state->Find("Arguments")
                               : Value::EmptyMap();
   const std::string queue = handler_state ? StringAt(*handler_state, {"QueueName"}) : "";
-  state.run.status = StepStatus::kStopping;
+  state.run->status = StepStatus::kStopping;
   Transition transition;
-  transition.step_runs.push_back(state.run);
+  transition.step_runs.push_back(*state.run);
   transition.queue_messages.push_back(
       QueueMessage{0, queue,
                    CallbackMessageBody(state.callback_token, execution.identity.execution_arn,
                                        arguments, "Stopping"),
                    clock_.Now(), "", 0});
   transition.events.push_back(
-      MakeEvent(execution, state.run.step_name, "Stopping", "waiting for the callback's answer"));
-  const std::string log_file = state.run.log_file;
+      MakeEvent(execution, state.run->step_name, "Stopping", "waiting for the callback's answer"));
+  const std::string log_file = state.run->log_file;
   Commit(std::move(transition), [log_file] {
     AppendToLog(log_file,
                 "the execution is stopping: a \"Stopping\" message went to the queue; the step "
@@ -125,10 +125,10 @@ void Engine::CheckCallbacks() {
       }
       state.callback_token.clear();
       const CallbackRecord& answer = **found;
-      AppendToLog(state.run.log_file, "callback " + answer.token + " answered: " +
-                                          (answer.status == CallbackStatus::kSucceeded
-                                               ? "succeeded with " + answer.outputs_json
-                                               : "failed: " + answer.failure_reason));
+      AppendToLog(state.run->log_file, "callback " + answer.token + " answered: " +
+                                           (answer.status == CallbackStatus::kSucceeded
+                                                ? "succeeded with " + answer.outputs_json
+                                                : "failed: " + answer.failure_reason));
       FinishStep(*execution, step, CallbackResultFrom(answer), false);
     }
   }

@@ -84,7 +84,7 @@ Result<std::string, Errors> Engine::Resume(ResumeRequest request) {
     // Attempts continue from the stored ones: the next attempt gets a new number and job name.
     state.attempt = run.attempt;
     state.first_started = first_started[run.step_name];
-    state.run = run;
+    state.run = std::make_unique<StepRun>(run);
     if (request.mode == ResumeMode::kRetry) continue;
     if (!IsTerminal(run.status)) {
       in_flight.push_back(step);
@@ -109,40 +109,40 @@ Result<std::string, Errors> Engine::Resume(ResumeRequest request) {
   bool is_any_parked = false;
   for (size_t step : in_flight) {
     StepState& state = execution->steps[step];
-    if (std::string token = ParkedTokenOf(state.run); !token.empty()) {
+    if (std::string token = ParkedTokenOf(*state.run); !token.empty()) {
       // A parked Callback keeps its token, and its message is not sent again: whoever received
       // it may answer it at any time.
       state.callback_token = std::move(token);
-      state.status = state.run.status;
+      state.status = state.run->status;
       execution->scheduler->MarkRunning(step);
       is_any_parked = true;
       continue;
     }
-    if (state.run.job_process_id == 0) {
+    if (state.run->job_process_id == 0) {
       // No job was recorded as launched: the attempt runs again under its own number. Should a
       // launch have happened after all, it is found in the attempt's run directory, which
       // derives from that number, rather than repeated.
-      state.attempt = state.run.attempt - 1;
+      state.attempt = state.run->attempt - 1;
       continue;
     }
     // The job outlives its engine: it is taken over, running or ended, and completes as usual.
     Result<JobId> adopted = AdoptJob(*execution, step);
     if (adopted) {
       state.job = *adopted;
-      state.status = state.run.status;
+      state.status = state.run->status;
       execution->scheduler->MarkRunning(step);
       continue;
     }
     // Nothing runs the job any more and nothing says how it ended, so the step runs again.
-    state.run.status = StepStatus::kFailed;
-    state.run.failure_class = FailureClass::kServiceFault;
-    state.run.failure_reason =
+    state.run->status = StepStatus::kFailed;
+    state.run->failure_class = FailureClass::kServiceFault;
+    state.run->failure_reason =
         "the engine ended while this attempt ran, and its job cannot be taken over: " +
         adopted.error().ToString();
-    state.run.ended = now;
-    transition.step_runs.push_back(state.run);
+    state.run->ended = now;
+    transition.step_runs.push_back(*state.run);
     transition.events.push_back(
-        MakeEvent(*execution, state.run.step_name, "Failed", state.run.failure_reason));
+        MakeEvent(*execution, state.run->step_name, "Failed", state.run->failure_reason));
   }
 
   auto begun = Begin(std::move(execution), std::move(transition));

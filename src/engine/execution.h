@@ -22,15 +22,21 @@ namespace sluice {
 class CacheIndex;
 struct CompiledPipeline;
 
+// Small while a step is not running: an execution holds one per step of its pipeline, most of
+// them waiting or finished at any moment.
 struct StepState {
   StepStatus status = StepStatus::kNotStarted;
-  int64_t attempt = 0;
-  TimePoint first_started;
-  StepRun run;  // the current attempt, as last committed
-  std::shared_ptr<const Value> properties;
-  std::optional<JobId> job;
   bool is_stop_requested = false;
   bool condition_outcome = true;
+  int64_t attempt = 0;
+  TimePoint first_started;
+  // The current attempt's record as last committed, from its start until it succeeds; a failed
+  // or stopped attempt's stays, since the execution's failure reason quotes it and a retry
+  // replaces it. Null before the first attempt and once the step succeeded: the store has every
+  // record, and nothing in the engine reads a succeeded one again.
+  std::unique_ptr<StepRun> run;
+  std::shared_ptr<const Value> properties;
+  std::optional<JobId> job;
   // A parked Callback attempt: the token it waits on (empty otherwise). No job, no thread.
   std::string callback_token;
   // The current attempt's cache decision, until it is committed with the attempt's next record,
