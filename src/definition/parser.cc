@@ -331,11 +331,16 @@ class DefinitionParser {
     std::vector<std::pair<std::string, Value*>> branches;
     std::vector<std::shared_ptr<const Expression>> argument_expressions, field_expressions;
 
+    int32_t position = 0;
     for (Member& member : raw.as_map()) {
       const std::string where = PointerAppend(pointer, member.key);
       Value& value = member.value;
+      const auto typed_key = std::find(kTypedStepKeys.begin(), kTypedStepKeys.end(), member.key);
+      if (typed_key != kTypedStepKeys.end()) {
+        step.typed_key_positions[typed_key - kTypedStepKeys.begin()] = position;
+      }
+      ++position;
       if (member.key == "Arguments") {
-        step.fields.push_back(Member{member.key, Value()});
         if (!value.is_map()) {
           Fail(where, "expected an object of arguments, got " + value.Describe());
           continue;
@@ -348,15 +353,14 @@ class DefinitionParser {
         }
         continue;
       }
-      if (member.key == "Name" || member.key == "Type") {
-        step.fields.push_back(member);
-        continue;
-      }
+      if (member.key == "Name" || member.key == "Type") continue;
       Value parsed = ParseExpressions(std::move(value), where, errors_,
                                       member.key == "DependsOn" ? nullptr : &field_expressions);
       if (member.key == "DependsOn") {
         ParseDependsOn(parsed, where, step);
-      } else if (member.key == "DisplayName" || member.key == "Description") {
+        continue;
+      }
+      if (member.key == "DisplayName" || member.key == "Description") {
         const size_t limit =
             member.key == "DisplayName" ? kMaxDisplayNameLength : kMaxDescriptionLength;
         if (!parsed.is_string()) {

@@ -126,6 +126,22 @@ TEST(Parser, KeepsUnknownKeysAndDropsNullOnes) {
             R"("Arguments":{"ErrorMessage":"stop"},"FutureKey":[1,2]}]})");
 }
 
+TEST(Parser, WritesStepKeysBackInTheOrderTheyWereWritten) {
+  // Name, Type, Arguments and DependsOn are held as typed members, the other keys as written;
+  // the writer puts each back where it stood, an empty DependsOn included.
+  const std::string text = R"({"Version": "2020-12-01", "Steps": [
+    {"FutureKey": 1, "Type": "Fail", "DependsOn": [], "Name": "A",
+     "Description": "first", "Arguments": {"ErrorMessage": "stop"}},
+    {"Arguments": {"ErrorMessage": "again"}, "DependsOn": ["A"], "Name": "B", "Type": "Fail"}]})";
+  auto definition = ParseDefinition(text);
+  ASSERT_TRUE(definition.has_value());
+  EXPECT_EQ(
+      WriteDefinition(*definition, -1),
+      R"({"Version":"2020-12-01","Steps":[{"FutureKey":1,"Type":"Fail","DependsOn":[],)"
+      R"("Name":"A","Description":"first","Arguments":{"ErrorMessage":"stop"}},)"
+      R"({"Arguments":{"ErrorMessage":"again"},"DependsOn":["A"],"Name":"B","Type":"Fail"}]})");
+}
+
 TEST(Parser, ReportsEveryStructuralProblemInOnePass) {
   auto definition = ParseDefinition(R"({"Version": "2021-01-01", "Parameters": [
       {"Name": "Count", "Type": "Integer", "DefaultValue": "3"}],

@@ -10,6 +10,7 @@
 #include "definition/step_type.h"
 #include "definition/value.h"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -70,6 +71,11 @@ struct OutputParameterSpec {
   ParameterType type = ParameterType::kString;
 };
 
+// The step keys held by typed members of StepSpec rather than in its `fields`, in the order of
+// StepSpec::typed_key_positions.
+inline constexpr std::array<std::string_view, 4> kTypedStepKeys = {"Name", "Type", "Arguments",
+                                                                   "DependsOn"};
+
 struct StepSpec {
   std::string name;
   StepType type = StepType::kPass;
@@ -83,9 +89,13 @@ struct StepSpec {
   std::vector<RetryPolicySpec> retry_policies;
   std::vector<PropertyFileSpec> property_files;        // Processing
   std::vector<OutputParameterSpec> output_parameters;  // Lambda, Callback
-  // Every top-level key of the step object in written order, with expressions parsed. The
-  // writer emits these; "Arguments" holds null (it is written from `arguments`).
+  // The step object's other top-level keys in written order, with expressions parsed. Name,
+  // Type, Arguments and DependsOn are written back from the members above, at the places
+  // `typed_key_positions` keeps, so that most steps hold no list of their keys at all.
   Value::Map fields;
+  // Where each of kTypedStepKeys stands among the step's keys as written (0 is the first), or
+  // -1 when the step does not have it.
+  std::array<int32_t, 4> typed_key_positions = {-1, -1, -1, -1};
 
   std::vector<Condition> conditions;  // Condition steps
   // Every expression of the step outside DependsOn, outermost ones only, in the order the

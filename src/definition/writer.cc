@@ -2,38 +2,72 @@
 
 #include "definition/json.h"
 
+#include <algorithm>
+
 namespace sluice {
+
+namespace {
+
+Value ArgumentsToValue(const PipelineDefinition& definition, const StepSpec& step) {
+  if (step.type != StepType::kCondition) return step.arguments;
+  Value arguments = Value::EmptyMap();
+  for (const Member& argument : step.arguments.as_map()) {
+    if (argument.key == "Conditions") {
+      Value::List conditions;
+      for (const Condition& condition : step.conditions)
+        conditions.push_back(ConditionToValue(condition));
+      arguments.as_map().push_back(Member{argument.key, Value(std::move(conditions))});
+    } else if (argument.key == "IfSteps" || argument.key == "ElseSteps") {
+      Value::List branch;
+      for (size_t child : argument.key == "IfSteps" ? step.if_steps : step.else_steps) {
+        branch.push_back(StepToValue(definition, child));
+      }
+      arguments.as_map().push_back(Member{argument.key, Value(std::move(branch))});
+    } else {
+      arguments.as_map().push_back(argument);
+    }
+  }
+  return arguments;
+}
+
+Value TypedKeyToValue(const PipelineDefinition& definition, const StepSpec& step,
+                      size_t typed_key) {
+  switch (typed_key) {
+    case 0:
+      return Value(step.name);
+    case 1:
+      return Value(InfoOf(step.type).name);
+    case 2:
+      return ArgumentsToValue(definition, step);
+    default: {
+      Value::List names(step.depends_on.begin(), step.depends_on.end());
+      return Value(std::move(names));
+    }
+  }
+}
+
+}  // namespace
 
 Value StepToValue(const PipelineDefinition& definition, size_t index) {
   const StepSpec& step = definition.steps[index];
+  const auto& positions = step.typed_key_positions;
+  const size_t key_count =
+      step.fields.size() +
+      static_cast<size_t>(std::count_if(positions.begin(), positions.end(),
+                                        [](int32_t position) { return position >= 0; }));
   Value result = Value::EmptyMap();
-  for (const Member& field : step.fields) {
-    if (field.key != "Arguments") {
-      result.as_map().push_back(field);
+  result.as_map().reserve(key_count);
+  size_t next_field = 0;
+  for (size_t position = 0; position < key_count; ++position) {
+    const auto typed =
+        std::find(positions.begin(), positions.end(), static_cast<int32_t>(position));
+    if (typed == positions.end()) {
+      if (next_field < step.fields.size()) result.as_map().push_back(step.fields[next_field++]);
       continue;
     }
-    if (step.type != StepType::kCondition) {
-      result.as_map().push_back(Member{field.key, step.arguments});
-      continue;
-    }
-    Value arguments = Value::EmptyMap();
-    for (const Member& argument : step.arguments.as_map()) {
-      if (argument.key == "Conditions") {
-        Value::List conditions;
-        for (const Condition& condition : step.conditions)
-          conditions.push_back(ConditionToValue(condition));
-        arguments.as_map().push_back(Member{argument.key, Value(std::move(conditions))});
-      } else if (argument.key == "IfSteps" || argument.key == "ElseSteps") {
-        Value::List branch;
-        for (size_t child : argument.key == "IfSteps" ? step.if_steps : step.else_steps) {
-          branch.push_back(StepToValue(definition, child));
-        }
-        arguments.as_map().push_back(Member{argument.key, Value(std::move(branch))});
-      } else {
-        arguments.as_map().push_back(argument);
-      }
-    }
-    result.as_map().push_back(Member{field.key, std::move(arguments)});
+    const auto typed_key = static_cast<size_t>(typed - positions.begin());
+    result.as_map().push_back(Member{std::string(kTypedStepKeys[typed_key]),
+                                     TypedKeyToValue(definition, step, typed_key)});
   }
   return result;
 }
