@@ -105,7 +105,7 @@ Result<void> InsertVersion(sqlite3* database, const PipelineVersionRecord& versi
                "display_name, description, created_ms) VALUES (?, ?, ?, ?, ?, ?)");
   insert.Bind(1, version.pipeline_name)
       .Bind(2, version.version_id)
-      .Bind(3, version.definition)
+      .BindUncopied(3, version.definition)
       .Bind(4, version.display_name)
       .Bind(5, version.description)
       .Bind(6, ToMillis(version.created));

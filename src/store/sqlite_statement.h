@@ -50,6 +50,12 @@ class SqliteStatement {
                       SQLITE_TRANSIENT);
     return *this;
   }
+  // For a large text: SQLite reads it in place instead of copying it first, so it must outlive
+  // this statement (whose end resets it and clears its bindings).
+  SqliteStatement& BindUncopied(int index, std::string_view text) {
+    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+    return *this;
+  }
   SqliteStatement& Bind(int index, int64_t number) {
     sqlite3_bind_int64(statement_, index, number);
     return *this;

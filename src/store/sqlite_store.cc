@@ -235,7 +235,10 @@ Result<void> SqliteStore::Write(Transition& transition,
                               "created_ms = excluded.created_ms, "
                               "last_modified_ms = excluded.last_modified_ms"));
     upsert.Bind(1, e.id).Bind(2, e.pipeline_name).Bind(3, e.display_name);
-    upsert.Bind(4, ExecutionStatusName(e.status)).Bind(5, e.failure_reason).Bind(6, e.definition);
+    // Megabytes for a large pipeline: SQLite's copy of the bound text would be a third copy
+    // alive beside the caller's and the row SQLite builds from it.
+    upsert.Bind(4, ExecutionStatusName(e.status)).Bind(5, e.failure_reason);
+    upsert.BindUncopied(6, e.definition);
     upsert.Bind(7, e.parameters_json).Bind(8, e.max_parallel_steps).Bind(9, ToMillis(e.created));
     upsert.Bind(10, ToMillis(e.last_modified));
     if (upsert.Step() != SQLITE_DONE) return fail(upsert, "writing execution " + e.id);
