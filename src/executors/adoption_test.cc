@@ -2,6 +2,7 @@
 // again into their run directory without running twice. An earlier engine is played by the test
 // itself starting a launcher, exactly as LocalExecutor does, and keeping only its JobRecord.
 #include "executors/child_process.h"
+#include "executors/launcher_spawner.h"
 #include "executors/local_executor.h"
 #include "executors/run_directory.h"
 #include "executors/testing/scratch_directory.h"
@@ -114,6 +115,77 @@ class AdoptionTest : public ::testing::Test {
   ScratchDirectory scratch_;
   std::vector<JobResult> results_;
 };
+
+// A spawner supervising the job for an earlier engine (held by the test, so the spawner goes
+// on): its job record names the spawner, which outlives the job.
+struct EarlierSupervisedLaunch {
+  std::unique_ptr<LauncherSpawner> spawner;
+  JobRecord record;
+};
+
+class SupervisedAdoptionTest : public AdoptionTest {
+ protected:
+  EarlierSupervisedLaunch LaunchSupervised(const std::string& script) const {
+    auto spawner = LauncherSpawner::Start(SLUICE_LAUNCHER);
+    EXPECT_TRUE(spawner) << spawner.error().ToString();
+    auto launched = (*spawner)->Spawn(LauncherOptions{.run_directory = run_directory(),
+                                                      .grace_period = milliseconds(200),
+                                                      .max_runtime = std::chrono::seconds(0),
+                                                      .working_directory = {},
+                                                      .log_file = scratch_ / "log",
+                                                      .durability = Durability::kProcessCrash,
+                                                      .command = {"/bin/sh", "-c", script},
+                                                      .environment = {{"PATH", "/usr/bin:/bin"}}});
+    EXPECT_TRUE(launched) << launched.error().ToString();
+    EXPECT_NE(launched->supervised_job, 0);
+    JobRecord record{.name = "job",
+                     .run_directory = run_directory(),
+                     .process_id = (*spawner)->pid(),
+                     .process_start_time = (*spawner)->start_time()};
+    return EarlierSupervisedLaunch{std::move(*spawner), record};
+  }
+};
+
+TEST_F(SupervisedAdoptionTest, SeesTheJobEndWhileItsSpawnerGoesOn) {
+  ReadySignal ready(scratch_ / "ready");
+  EarlierSupervisedLaunch earlier = LaunchSupervised(Gated("exit 4"));
+  ready.WaitForLine();
+  LocalExecutor executor(loop_, WithLauncher());
+  auto adopted = executor.Adopt(earlier.record, Record());
+  ASSERT_TRUE(adopted) << adopted.error().ToString();
+  LetGo();
+  RunLoop();
+  const JobResult result = OnlyResult();
+  EXPECT_EQ(result.outcome, Outcome::kExited) << result.message;
+  EXPECT_EQ(result.exit_status, 4);
+  EXPECT_EQ(ReadFile(scratch_ / "runs"), "ran\n");
+  EXPECT_EQ(::kill(earlier.spawner->pid(), 0), 0) << "the spawner should still run";
+}
+
+TEST_F(SupervisedAdoptionTest, StopsTheJobThroughItsSpawner) {
+  ReadySignal ready(scratch_ / "ready");
+  EarlierSupervisedLaunch earlier = LaunchSupervised(Gated("exit 0"));
+  ready.WaitForLine();
+  LocalExecutor executor(loop_, WithLauncher());
+  auto adopted = executor.Adopt(earlier.record, Record());
+  ASSERT_TRUE(adopted) << adopted.error().ToString();
+  executor.Stop(*adopted);
+  RunLoop();
+  const JobResult result = OnlyResult();
+  EXPECT_EQ(result.outcome, Outcome::kStopped) << result.message;
+}
+
+TEST_F(SupervisedAdoptionTest, AnUnwatchedJobIsStoppedThroughItsSpawner) {
+  ReadySignal ready(scratch_ / "ready");
+  EarlierSupervisedLaunch earlier = LaunchSupervised(Gated("exit 0"));
+  ready.WaitForLine();
+  ASSERT_TRUE(StopUnwatchedJob(earlier.record));
+  LocalExecutor executor(loop_, WithLauncher());
+  auto adopted = executor.Adopt(earlier.record, Record());
+  ASSERT_TRUE(adopted) << adopted.error().ToString();
+  RunLoop();
+  EXPECT_EQ(OnlyResult().outcome, Outcome::kStopped) << OnlyResult().message;
+}
 
 TEST_F(AdoptionTest, AdoptsARunningJobAndReportsHowItEnded) {
   ReadySignal ready(scratch_ / "ready");

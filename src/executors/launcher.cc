@@ -62,60 +62,53 @@ class SignalInbox {
   UniqueFd fd_;
 };
 
-// Waits while `holder` runs, passing on every signal we get; returns when it has ended.
-void FollowHolder(const UniqueFd& holder, SignalInbox& inbox) {
+// The launcher holding a run's lock: its own launcher, or a spawner supervising it.
+struct Holder {
+  UniqueFd pidfd;
+  int64_t supervised_job = 0;
+  void Signal(int signal) const { SignalLauncher(pidfd.get(), supervised_job, signal); }
+};
+
+// Waits while `holder` runs the job, passing on every signal we get; returns when it has ended.
+void FollowHolder(const Holder& holder, SignalInbox& inbox,
+                  const std::filesystem::path& run_directory) {
   for (;;) {
-    pollfd watched[2] = {{.fd = holder.get(), .events = POLLIN, .revents = 0},
+    pollfd watched[2] = {{.fd = holder.pidfd.get(), .events = POLLIN, .revents = 0},
                          {.fd = inbox.fd(), .events = POLLIN, .revents = 0}};
-    if (::poll(watched, 2, -1) < 0 && errno != EINTR) return;
-    for (int signal : inbox.Take()) pidfd_send_signal(holder.get(), signal, nullptr, 0);
+    // A spawner outlives the job it supervises; its record of the job's end is looked for.
+    const int timeout = holder.supervised_job != 0 ? kFollowPollMilliseconds : -1;
+    if (::poll(watched, 2, timeout) < 0 && errno != EINTR) return;
+    for (int signal : inbox.Take()) holder.Signal(signal);
     if (watched[0].revents != 0) return;
+    if (holder.supervised_job != 0) {
+      auto ended = ReadExitRecord(run_directory);
+      if (!ended || *ended) return;
+    }
   }
 }
 
 // The launcher holding the run's lock, when its record names a live process.
-UniqueFd FindHolder(const std::filesystem::path& run_directory) {
+Holder FindHolder(const std::filesystem::path& run_directory) {
   auto record = ReadLauncherRecord(run_directory);
-  if (!record || !*record) return UniqueFd();
+  if (!record || !*record) return Holder{};
   const auto pid = static_cast<pid_t>((*record)->process_id);
   UniqueFd pidfd = OpenPidfd(pid);
   // Checked after opening: the pidfd then names the process whose start time matched.
-  if (!pidfd || ProcessStartTime(pid) != (*record)->process_start_time) return UniqueFd();
-  return pidfd;
+  if (!pidfd || ProcessStartTime(pid) != (*record)->process_start_time) return Holder{};
+  return Holder{.pidfd = std::move(pidfd), .supervised_job = (*record)->supervised_job};
 }
 
-// Takes the run's lock (a lock on its launcher record), following whichever launcher holds it
-// until it ends. Signals that arrive while nobody can be told are kept in `early`, for the job
-// this launcher may yet run.
-struct ClaimedRun {
-  UniqueFd lock;        // the launcher record, locked
-  UniqueFd older_lock;  // `lock`, locked, where an older launcher left one
-};
-
-Result<ClaimedRun> ClaimRun(const std::filesystem::path& run_directory, SignalInbox& inbox,
-                            std::vector<int>& early) {
-  const std::filesystem::path file = run_directory / kLauncherFileName;
-  UniqueFd lock(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!lock) {
-    return MakeError(ErrorCode::kIo, Quote(file.string()),
-                     std::string("cannot open: ") + std::strerror(errno));
-  }
+// Takes the run (TryClaimRun), following whichever launcher holds it until it ends. Signals that
+// arrive while nobody can be told are kept in `early`, for the job this launcher may yet run.
+Result<RunClaim> ClaimRun(const LauncherOptions& options, SignalInbox& inbox,
+                          std::vector<int>& early) {
   for (;;) {
-    if (::flock(lock.get(), LOCK_EX | LOCK_NB) == 0) {
-      // A launcher from before the record was its own lock held a file of its own, `lock`,
-      // and may still run the job. Where that file is, it is held too, against such launchers.
-      UniqueFd older(::open((run_directory / kOlderLockFileName).c_str(), O_RDWR | O_CLOEXEC));
-      if (!older || ::flock(older.get(), LOCK_EX | LOCK_NB) == 0) {
-        return ClaimedRun{.lock = std::move(lock), .older_lock = std::move(older)};
-      }
-    } else if (errno != EWOULDBLOCK && errno != EINTR) {
-      return MakeError(ErrorCode::kIo, Quote(file.string()),
-                       std::string("cannot lock: ") + std::strerror(errno));
-    }
-    if (UniqueFd holder = FindHolder(run_directory)) {
-      for (int signal : early) pidfd_send_signal(holder.get(), signal, nullptr, 0);
+    Result<RunClaim> claim = TryClaimRun(options.run_directory, options.durability);
+    if (!claim || claim->kind != RunClaim::Kind::kHeld) return claim;
+    if (Holder holder = FindHolder(options.run_directory); holder.pidfd) {
+      for (int signal : early) holder.Signal(signal);
       early.clear();
-      FollowHolder(holder, inbox);
+      FollowHolder(holder, inbox, options.run_directory);
       continue;
     }
     // The holder has not written its record yet (it is just starting), or is just ending.
@@ -205,41 +198,73 @@ int Fail(const Error& error) {
 
 }  // namespace
 
-int RunLauncher(const LauncherOptions& options) {
-  SignalInbox inbox;
-  if (!inbox.is_valid()) {
-    return Fail(MakeError(ErrorCode::kInternal, "signalfd", std::strerror(errno)));
-  }
+bool SignalLauncher(int pidfd, int64_t supervised_job, int signal) {
+  if (pidfd < 0) return false;
+  if (supervised_job == 0) return pidfd_send_signal(pidfd, signal, nullptr, 0) == 0;
+  siginfo_t info{};
+  info.si_signo = signal;
+  info.si_code = SI_QUEUE;
+  info.si_pid = ::getpid();
+  info.si_uid = ::getuid();
+  info.si_value.sival_int = static_cast<int>(supervised_job);
+  return pidfd_send_signal(pidfd, signal, &info, 0) == 0;
+}
+
+Result<RunClaim> TryClaimRun(const std::filesystem::path& run_directory, Durability durability) {
   std::error_code error;
-  std::filesystem::create_directories(options.run_directory, error);
+  std::filesystem::create_directories(run_directory, error);
   if (error) {
-    return Fail(MakeError(ErrorCode::kIo, Quote(options.run_directory.string()),
-                          "cannot create: " + error.message()));
+    return MakeError(ErrorCode::kIo, Quote(run_directory.string()),
+                     "cannot create: " + error.message());
   }
-  std::vector<int> early;
-  Result<ClaimedRun> claimed = ClaimRun(options.run_directory, inbox, early);
-  if (!claimed) return Fail(claimed.error());
+  const std::filesystem::path file = run_directory / kLauncherFileName;
+  UniqueFd lock(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!lock) {
+    return MakeError(ErrorCode::kIo, Quote(file.string()),
+                     std::string("cannot open: ") + std::strerror(errno));
+  }
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      return MakeError(ErrorCode::kIo, Quote(file.string()),
+                       std::string("cannot lock: ") + std::strerror(errno));
+    }
+    return RunClaim{};
+  }
+  // A launcher from before the record was its own lock held a file of its own, `lock`, and may
+  // still run the job. Where that file is, it is held too, against such launchers.
+  UniqueFd older(::open((run_directory / kOlderLockFileName).c_str(), O_RDWR | O_CLOEXEC));
+  if (older && ::flock(older.get(), LOCK_EX | LOCK_NB) != 0) return RunClaim{};
 
   // The lock is ours, so no launcher runs this job now. It may have run already.
-  auto ended = ReadExitRecord(options.run_directory);
-  if (!ended) return Fail(ended.error());
-  if (*ended) return 0;
-  auto earlier = ReadLauncherRecord(options.run_directory);
-  if (!earlier) return Fail(earlier.error());
+  auto ended = ReadExitRecord(run_directory);
+  if (!ended) return ended.error();
+  if (*ended) return RunClaim{.kind = RunClaim::Kind::kEnded, .lock = {}, .older_lock = {}};
+  auto earlier = ReadLauncherRecord(run_directory);
+  if (!earlier) return earlier.error();
   if (*earlier) {
-    // A launcher got as far as claiming the run and then died without a record: the job may
-    // have run, in part or whole, so it must not run again under the same identity.
     ExitRecord record;
     record.launch_error = "an earlier launcher of this job (pid " +
                           std::to_string((*earlier)->process_id) +
                           ") ended without recording how the job ended";
     record.started = record.ended = std::chrono::system_clock::now();
-    if (auto written = WriteExitRecord(options.run_directory, record, options.durability);
-        !written) {
-      return Fail(written.error());
+    if (auto written = WriteExitRecord(run_directory, record, durability); !written) {
+      return written.error();
     }
-    return 0;
+    return RunClaim{.kind = RunClaim::Kind::kEnded, .lock = {}, .older_lock = {}};
   }
+  return RunClaim{
+      .kind = RunClaim::Kind::kOurs, .lock = std::move(lock), .older_lock = std::move(older)};
+}
+
+int RunLauncher(const LauncherOptions& options) {
+  SignalInbox inbox;
+  if (!inbox.is_valid()) {
+    return Fail(MakeError(ErrorCode::kInternal, "signalfd", std::strerror(errno)));
+  }
+  std::vector<int> early;
+  Result<RunClaim> claimed = ClaimRun(options, inbox, early);
+  if (!claimed) return Fail(claimed.error());
+  if (claimed->kind == RunClaim::Kind::kEnded) return 0;
   const std::optional<int64_t> start_time = ProcessStartTime(::getpid());
   if (auto written = WriteLauncherRecord(
           claimed->lock.get(), options.run_directory,

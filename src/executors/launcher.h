@@ -19,8 +19,11 @@
 #pragma once
 
 #include "base/durability.h"
+#include "base/result.h"
+#include "base/unique_fd.h"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -42,6 +45,28 @@ struct LauncherOptions {
   std::vector<std::pair<std::string, std::string>> environment;  // the job's whole environment
   std::vector<int> ignored_signals = {};  // ignored when the job starts (LaunchSpec)
 };
+
+// Sends `signal` to the launcher of a job through its pidfd, as SIGTERM and SIGINT above ask:
+// with `supervised_job` 0 the launcher runs that job alone and the plain signal is about it; a
+// spawner supervising the job among others (job_supervisor.h) takes the job's number with the
+// signal (sigqueue's value). Whether it was sent.
+bool SignalLauncher(int pidfd, int64_t supervised_job, int signal);
+
+// One look, without waiting, at whether the job of a run directory is ours to run (see above).
+struct RunClaim {
+  enum class Kind {
+    kOurs,   // locked, and no launcher has run the job: `lock` is launcher.json, empty
+    kHeld,   // another launcher holds the run
+    kEnded,  // the job has ended (or an earlier launcher died with it): exit.json says how
+  };
+  Kind kind = Kind::kHeld;
+  UniqueFd lock;        // kOurs: launcher.json, locked
+  UniqueFd older_lock;  // kOurs: `lock`, locked, where an older launcher left one
+};
+// Creates the run directory if need be. When an earlier launcher got as far as claiming the run
+// and died without a record, writes the exit record that says so (kEnded): the job may have run,
+// in part or whole, so it must not run again under the same identity.
+Result<RunClaim> TryClaimRun(const std::filesystem::path& run_directory, Durability durability);
 
 // Runs the job in this process as described above; 0 when the run directory's exit.json holds
 // how the job ended, kLauncherRecordFailure otherwise. The process must not have other threads.

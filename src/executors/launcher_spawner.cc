@@ -2,6 +2,8 @@
 
 #include "base/text.h"
 #include "executors/child_process.h"
+#include "executors/job_supervisor.h"
+#include "executors/run_directory.h"
 
 #include <cerrno>
 #include <cstdint>
@@ -169,13 +171,25 @@ std::optional<LauncherOptions> DecodeRequest(const std::vector<std::string>& fie
   return options;
 }
 
-// A launcher's pid, or where and what went wrong.
-std::string Reply(pid_t pid, const std::string& where = "", const std::string& what = "") {
+// What a reply says was started; its descriptor is the launcher's pidfd, or for a supervised or
+// ended job the read end of a pipe that reaches end of file once the exit record is written.
+constexpr std::string_view kStartedLauncher = "launcher";
+constexpr std::string_view kStartedJob = "job";
+constexpr std::string_view kStartedEnded = "ended";
+
+std::string Reply(std::string_view kind, pid_t pid, int64_t job, const std::string& where = "",
+                  const std::string& what = "") {
   std::string message;
+  AppendField(message, kind);
   AppendField(message, std::to_string(pid));
+  AppendField(message, std::to_string(job));
   AppendField(message, where);
   AppendField(message, what);
   return message;
+}
+
+std::string FailureReply(const std::string& where, const std::string& what) {
+  return Reply("", -1, 0, where, what);
 }
 
 sigset_t SpawnerSignals() {
@@ -207,41 +221,65 @@ sigset_t SpawnerSignals() {
   ::_exit(status);
 }
 
-// Forks the launcher for one request; the reply to send back.
-std::string Launch(const std::vector<std::string>& fields, UniqueFd& pidfd) {
+// Forks a launcher for a job whose run directory another launcher holds: it follows the holder
+// (launcher.h). The reply to send back.
+std::string ForkLauncher(const LauncherOptions& options, std::vector<pid_t>& launchers,
+                         UniqueFd& pidfd) {
+  const std::filesystem::path log_file =
+      options.log_file.empty() ? std::filesystem::path("/dev/null") : options.log_file;
+  UniqueFd log(
+      ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644));
+  if (!log) {
+    return FailureReply("log file " + Quote(log_file.string()),
+                        std::string("cannot open: ") + std::strerror(errno));
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return FailureReply("launcher spawner", std::string("cannot fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) BecomeLauncher(options, log.get());
+  launchers.push_back(pid);
+  // Not reaped before this returns, so the pid cannot name another process yet.
+  pidfd = OpenPidfd(pid);
+  if (!pidfd) {
+    const int error = errno;
+    ::kill(pid, SIGKILL);
+    return FailureReply(
+        "launcher spawner",
+        std::string("cannot watch its launcher (pidfd_open): ") + std::strerror(error));
+  }
+  return Reply(kStartedLauncher, pid, 0);
+}
+
+// Starts the job of one request; the reply to send back, `passed` riding with it.
+std::string Launch(const std::vector<std::string>& fields, JobSupervisor& supervisor,
+                   std::vector<pid_t>& launchers, UniqueFd& passed) {
   std::optional<LauncherOptions> options;
   try {
     options = DecodeRequest(fields);
   } catch (const std::exception&) {
     options.reset();
   }
-  if (!options) return Reply(-1, "launcher spawner", "got a malformed request");
-  const std::filesystem::path log_file =
-      options->log_file.empty() ? std::filesystem::path("/dev/null") : options->log_file;
-  UniqueFd log(
-      ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644));
-  if (!log) {
-    return Reply(-1, "log file " + Quote(log_file.string()),
-                 std::string("cannot open: ") + std::strerror(errno));
+  if (!options) return FailureReply("launcher spawner", "got a malformed request");
+  Result<JobSupervisor::Started> started = supervisor.Start(*options);
+  if (!started) return FailureReply(started.error().where, started.error().message);
+  switch (started->kind) {
+    case JobSupervisor::Started::Kind::kSupervised:
+      passed = std::move(started->ended);
+      return Reply(kStartedJob, ::getpid(), started->job);
+    case JobSupervisor::Started::Kind::kEnded:
+      passed = std::move(started->ended);
+      return Reply(kStartedEnded, 0, 0);
+    case JobSupervisor::Started::Kind::kHeld:
+      break;
   }
-  const pid_t pid = ::fork();
-  if (pid < 0)
-    return Reply(-1, "launcher spawner", std::string("cannot fork: ") + std::strerror(errno));
-  if (pid == 0) BecomeLauncher(*options, log.get());
-  // Not reaped before this returns, so the pid cannot name another process yet.
-  pidfd = OpenPidfd(pid);
-  if (!pidfd) {
-    const int error = errno;
-    ::kill(pid, SIGKILL);
-    return Reply(-1, "launcher spawner",
-                 std::string("cannot watch its launcher (pidfd_open): ") + std::strerror(error));
-  }
-  return Reply(pid);
+  return ForkLauncher(*options, launchers, passed);
 }
 
-void ReapEnded() {
-  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-  }
+// Reaps the forked launchers that have ended; the supervised jobs are reaped by their
+// ChildProcess, so nothing here waits for any child.
+void ReapEnded(std::vector<pid_t>& launchers) {
+  std::erase_if(launchers, [](pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) != 0; });
 }
 
 }  // namespace
@@ -262,31 +300,41 @@ void ReapEnded() {
   for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
   if (socket > 3) ::close_range(3, static_cast<unsigned>(socket) - 1, 0);
   ::close_range(static_cast<unsigned>(socket) + 1, ~0U, 0);
-  sigset_t children;
-  sigemptyset(&children);
-  sigaddset(&children, SIGCHLD);
-  UniqueFd child_ended(::signalfd(-1, &children, SFD_CLOEXEC | SFD_NONBLOCK));
+  // Stop requests for supervised jobs come as signals too (job_supervisor.h).
+  UniqueFd signal_inbox(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+  JobSupervisor supervisor(::getpid(), ProcessStartTime(::getpid()).value_or(0));
+  std::vector<pid_t> launchers;
+  bool is_engine_connected = true;
 
-  for (;;) {
-    pollfd watched[2] = {{.fd = socket, .events = POLLIN, .revents = 0},
-                         {.fd = child_ended.get(), .events = POLLIN, .revents = 0}};
-    if (::poll(watched, 2, -1) < 0 && errno != EINTR) break;
+  // When the engine ends or dies, the jobs and launchers still running go on: this process
+  // stays until each has ended, recording the supervised ones and reaping the launchers, so that
+  // they are reaped even where nothing else would reap orphans.
+  while (is_engine_connected || !supervisor.empty() || !launchers.empty()) {
+    std::vector<pollfd> watched = {
+        {.fd = is_engine_connected ? socket : -1, .events = POLLIN, .revents = 0},
+        {.fd = signal_inbox.get(), .events = POLLIN, .revents = 0}};
+    supervisor.AppendWatched(watched);
+    if (::poll(watched.data(), watched.size(), supervisor.MillisecondsToNextDeadline()) < 0 &&
+        errno != EINTR) {
+      break;
+    }
     if (watched[1].revents != 0) {
       signalfd_siginfo info{};
-      while (::read(child_ended.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+      while (::read(signal_inbox.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        if (info.ssi_signo != SIGCHLD) supervisor.Take(info);
       }
-      ReapEnded();
     }
-    if (watched[0].revents == 0) continue;
+    ReapEnded(launchers);
+    supervisor.Tend();
+    if (!is_engine_connected || watched[0].revents == 0) continue;
     std::optional<std::string> request = ReceiveMessage(socket);
-    if (!request) break;  // the engine has gone
-    UniqueFd pidfd;
-    const std::string reply = Launch(Fields(*request), pidfd);
-    if (!SendMessage(socket, reply, pidfd.get())) break;
-  }
-  // The launchers still running go on; they stay this process's children until they end, so
-  // that they are reaped even where nothing else would reap orphans.
-  while (::waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
+    if (request) {
+      UniqueFd passed;
+      const std::string reply = Launch(Fields(*request), supervisor, launchers, passed);
+      if (SendMessage(socket, reply, passed.get())) continue;
+    }
+    is_engine_connected = false;
+    ::close(socket);
   }
   ::_exit(0);
 }
@@ -321,8 +369,10 @@ Result<std::unique_ptr<LauncherSpawner>> LauncherSpawner::Start(
   }
   theirs.reset();
   UniqueFd pidfd = OpenPidfd(pid);
+  // Read while the child is unreaped, so it is the spawner's whatever the child has become.
+  const int64_t start_time = ProcessStartTime(pid).value_or(0);
   return std::unique_ptr<LauncherSpawner>(
-      new LauncherSpawner(pid, std::move(pidfd), std::move(ours)));
+      new LauncherSpawner(pid, start_time, std::move(pidfd), std::move(ours)));
 }
 
 LauncherSpawner::~LauncherSpawner() {
@@ -347,11 +397,18 @@ Result<SpawnedLauncher> LauncherSpawner::Spawn(const LauncherOptions& options) {
     return MakeError(ErrorCode::kUnavailable, where, "is gone");
   }
   const std::vector<std::string> fields = Fields(*reply);
-  if (fields.size() != 3) return MakeError(ErrorCode::kInternal, where, "sent a malformed reply");
-  if (!fields[1].empty()) return MakeError(ErrorCode::kIo, fields[1], fields[2]);
-  if (!pidfd) return MakeError(ErrorCode::kInternal, where, "sent no pidfd");
-  return SpawnedLauncher{.pid = static_cast<pid_t>(std::stol(fields[0])),
-                         .pidfd = std::move(pidfd)};
+  if (fields.size() != 5) return MakeError(ErrorCode::kInternal, where, "sent a malformed reply");
+  if (!fields[3].empty()) return MakeError(ErrorCode::kIo, fields[3], fields[4]);
+  if (!pidfd) return MakeError(ErrorCode::kInternal, where, "sent no descriptor");
+  SpawnedLauncher spawned{.pid = static_cast<pid_t>(std::stol(fields[1])),
+                          .pidfd = std::move(pidfd),
+                          .supervised_job = std::stoll(fields[2])};
+  if (fields[0] == kStartedJob) spawned.pid = pid_;
+  return spawned;
+}
+
+bool LauncherSpawner::SignalJob(int64_t job, int signal) const {
+  return SignalLauncher(pidfd_.get(), job, signal);
 }
 
 }  // namespace sluice

@@ -1,15 +1,18 @@
-// LauncherSpawner starts launchers (launcher.h) by forking, without executing a program per job:
-// one process per engine, sluice-run started once in its spawner mode, forks a launcher for each
-// request it reads from a socket pair and hands back the launcher's pidfd. Forking that small,
-// statically linked process costs less than executing sluice-run, and far less than forking the
-// engine itself, whose address space is many times larger.
+// LauncherSpawner runs jobs under a launcher's care (launcher.h) without executing a program per
+// job: one process per engine, sluice-run started once in its spawner mode, reads requests from a
+// socket pair and supervises each job itself (job_supervisor.h): the job is the spawner's child,
+// and no launcher process is made for it. Only a job whose run directory another launcher holds
+// gets a launcher forked for it, which follows the holder. The reply hands back what to watch:
+// a pipe that reaches end of file once the job's exit record is written, or the forked
+// launcher's pidfd.
 //
-// A launcher must outlive the engine that asked for it, so it is never the engine's child: it
-// is the spawner's, in a session of its own (the spawner too leaves the engine's). When the engine
-// ends or dies, the spawner sees the socket close, stays only to reap the launchers still running
-// (whose jobs go on, and which a later engine adopts), then exits. The spawner takes no stop
-// signals of its own (SIGTERM and SIGINT stay blocked, so that each launcher starts with them
-// blocked, as launcher.h needs), and holds no descriptor of the engine's but its end of the socket.
+// A job must outlive the engine that asked for it, so it is never the engine's child: it is the
+// spawner's, in a session of its own (the spawner too leaves the engine's). When the engine ends
+// or dies, the spawner sees the socket close, stays until its last job has ended and is recorded
+// (its jobs go on, and a later engine adopts them) and its last launcher is reaped, then exits.
+// The spawner takes no stop signals of its own (SIGTERM and SIGINT stay blocked, so that each
+// launcher starts with them blocked, as launcher.h needs; queued with a job's number they ask it
+// to end that job), and holds no descriptor of the engine's but its end of the socket.
 //
 // Loop thread only, like the executor that uses it: one request at a time.
 #pragma once
@@ -18,6 +21,7 @@
 #include "base/unique_fd.h"
 #include "executors/launcher.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <sys/types.h>
@@ -25,8 +29,14 @@
 namespace sluice {
 
 struct SpawnedLauncher {
+  // The process that watches the job: the spawner for a supervised job, else the forked
+  // launcher; 0 when the job had already ended (its exit record says how).
   pid_t pid = -1;
-  UniqueFd pidfd;  // readable once the launcher has exited; the spawner reaps it
+  // Readable once the job's exit record is written (or the watcher died without one).
+  UniqueFd pidfd;
+  // The job's number in the spawner (SignalJob), 0 when a launcher of its own runs it: its
+  // pidfd then takes the stop signals.
+  int64_t supervised_job = 0;
 };
 
 class LauncherSpawner {
@@ -41,19 +51,29 @@ class LauncherSpawner {
   LauncherSpawner(const LauncherSpawner&) = delete;
   LauncherSpawner& operator=(const LauncherSpawner&) = delete;
 
-  // Forks a launcher running `options`. kUnavailable when the spawner itself is gone (it was
+  // Starts the job `options` describes. kUnavailable when the spawner itself is gone (it was
   // killed): the caller may start the launcher another way; the run directory's lock keeps a
-  // launcher that the spawner forked before it died from running the job a second time. Other
-  // errors (the log file cannot be opened) name what failed.
+  // job that the spawner started before it died from running a second time. Other errors (the
+  // run directory cannot be created) name what failed; a job that cannot start (its log file
+  // cannot be opened, its program is missing) is started and ends at once with an exit record
+  // that says why.
   Result<SpawnedLauncher> Spawn(const LauncherOptions& options);
 
+  // Asks the spawner to end a supervised job, as SIGTERM (stop) or SIGINT (abandon) to a
+  // launcher does. Whether the signal was sent.
+  bool SignalJob(int64_t job, int signal) const;
+
   pid_t pid() const { return pid_; }
+  int pidfd() const { return pidfd_.get(); }
+  // When the spawner started (run_directory.h's ProcessStartTime), for job records.
+  int64_t start_time() const { return start_time_; }
 
  private:
-  LauncherSpawner(pid_t pid, UniqueFd pidfd, UniqueFd socket)
-      : pid_(pid), pidfd_(std::move(pidfd)), socket_(std::move(socket)) {}
+  LauncherSpawner(pid_t pid, int64_t start_time, UniqueFd pidfd, UniqueFd socket)
+      : pid_(pid), start_time_(start_time), pidfd_(std::move(pidfd)), socket_(std::move(socket)) {}
 
   pid_t pid_;
+  int64_t start_time_;
   UniqueFd pidfd_;
   UniqueFd socket_;
 };

@@ -50,12 +50,15 @@ class LauncherSpawnerTest : public ::testing::Test {
   ScratchDirectory scratch_;
 };
 
-TEST_F(LauncherSpawnerTest, ForkedLauncherRunsTheJobOutsideOurSessionAndRecordsItsEnd) {
+TEST_F(LauncherSpawnerTest, SupervisesTheJobOutsideOurSessionAndRecordsItsEnd) {
   auto spawner = LauncherSpawner::Start(SLUICE_LAUNCHER);
   ASSERT_TRUE(spawner) << spawner.error().ToString();
   auto launched = (*spawner)->Spawn(Shell("echo $GREETING; exit 3"));
   ASSERT_TRUE(launched) << launched.error().ToString();
-  // Not in this process's session, so nothing sent to it or its terminal reaches the launcher.
+  // The spawner watches the job itself, not a launcher forked for it, and is not in this
+  // process's session, so nothing sent to it or its terminal reaches it.
+  EXPECT_EQ(launched->pid, (*spawner)->pid());
+  EXPECT_NE(launched->supervised_job, 0);
   EXPECT_NE(::getsid(launched->pid), ::getsid(0));
   ASSERT_TRUE(HasExited(launched->pidfd.get(), 60'000));
   auto record = ReadExitRecord(scratch_.path());
@@ -64,7 +67,7 @@ TEST_F(LauncherSpawnerTest, ForkedLauncherRunsTheJobOutsideOurSessionAndRecordsI
   EXPECT_EQ(ReadFile(scratch_ / "log"), "hello\n");
 }
 
-TEST_F(LauncherSpawnerTest, StopSignalsReachTheJobThroughTheForkedLauncher) {
+TEST_F(LauncherSpawnerTest, StopSignalsReachTheSupervisedJobThroughTheSpawner) {
   auto spawner = LauncherSpawner::Start(SLUICE_LAUNCHER);
   ASSERT_TRUE(spawner);
   ReadySignal ready(scratch_ / "ready");
@@ -72,14 +75,53 @@ TEST_F(LauncherSpawnerTest, StopSignalsReachTheJobThroughTheForkedLauncher) {
                                           "; while :; do sleep 1; done"));
   ASSERT_TRUE(launched) << launched.error().ToString();
   ready.WaitForLine();
-  ASSERT_EQ(pidfd_send_signal(launched->pidfd.get(), SIGTERM, nullptr, 0), 0);
+  // A plain signal names no job: the spawner takes no stop signal of its own.
+  ASSERT_EQ(::kill((*spawner)->pid(), SIGTERM), 0);
+  EXPECT_FALSE(HasExited(launched->pidfd.get(), 200));
+  ASSERT_TRUE((*spawner)->SignalJob(launched->supervised_job, SIGTERM));
   ASSERT_TRUE(HasExited(launched->pidfd.get(), 60'000));
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->end_request, EndRequest::kStop);
+  EXPECT_EQ((*record)->exit_status, 7);
 }
 
-TEST_F(LauncherSpawnerTest, AJobOutlivesAKilledEngineAndItsLauncherIsReaped) {
+TEST_F(LauncherSpawnerTest, EndsASupervisedJobThatRunsPastItsMaximumRuntime) {
+  auto spawner = LauncherSpawner::Start(SLUICE_LAUNCHER);
+  ASSERT_TRUE(spawner);
+  LauncherOptions options = Shell("exec sleep 30");
+  options.max_runtime = std::chrono::seconds(1);
+  auto launched = (*spawner)->Spawn(options);
+  ASSERT_TRUE(launched) << launched.error().ToString();
+  ASSERT_TRUE(HasExited(launched->pidfd.get(), 60'000));
+  auto record = ReadExitRecord(scratch_.path());
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->end_request, EndRequest::kTimeout);
+  EXPECT_EQ((*record)->signal, SIGTERM);
+}
+
+TEST_F(LauncherSpawnerTest, ALaunchIntoARunDirectoryItAlreadyRunsJoinsThatRun) {
+  auto spawner = LauncherSpawner::Start(SLUICE_LAUNCHER);
+  ASSERT_TRUE(spawner);
+  ReadySignal ready(scratch_ / "ready");
+  auto first = (*spawner)->Spawn(Shell("echo run >> " + (scratch_ / "runs").string() +
+                                       "; echo up > " + ready.path().string() + "; sleep 1"));
+  ASSERT_TRUE(first) << first.error().ToString();
+  ready.WaitForLine();
+  // The repeated launch (after an engine crash, say) follows the first instead of running the
+  // job again: a launcher forked to follow the holder, ending when the job's end is recorded.
+  auto second = (*spawner)->Spawn(Shell("echo run >> " + (scratch_ / "runs").string()));
+  ASSERT_TRUE(second) << second.error().ToString();
+  EXPECT_EQ(second->supervised_job, 0);
+  ASSERT_TRUE(HasExited(second->pidfd.get(), 60'000));
+  ASSERT_TRUE(HasExited(first->pidfd.get(), 60'000));
+  EXPECT_EQ(ReadFile(scratch_ / "runs"), "run\n");
+  auto record = ReadExitRecord(scratch_.path());
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->exit_status, 0);
+}
+
+TEST_F(LauncherSpawnerTest, AJobOutlivesAKilledEngineAndTheSpawnerStaysToRecordIt) {
   ReadySignal ready(scratch_ / "ready");
   ASSERT_EQ(::mkfifo((ready.path().string() + "-go").c_str(), 0600), 0);
   int pipe_ends[2];
@@ -106,8 +148,10 @@ TEST_F(LauncherSpawnerTest, AJobOutlivesAKilledEngineAndItsLauncherIsReaped) {
   int status = 0;
   ASSERT_EQ(::waitpid(engine, &status, 0), engine);
   ASSERT_TRUE(WIFSIGNALED(status));
+  // The job's watcher is the spawner itself.
+  ASSERT_EQ(pids[1], pids[0]);
   const auto launcher = OpenPidfd(pids[1]);
-  ASSERT_TRUE(launcher) << "the launcher died with its engine";
+  ASSERT_TRUE(launcher) << "the spawner died with its engine";
   ready.WaitForLine();
   EXPECT_FALSE(HasExited(launcher.get(), 0));
   {
@@ -118,13 +162,9 @@ TEST_F(LauncherSpawnerTest, AJobOutlivesAKilledEngineAndItsLauncherIsReaped) {
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->exit_status, 4);
-  // The spawner stayed only for its launcher; it is gone too, having reaped it.
-  const auto spawner = OpenPidfd(pids[0]);
-  if (spawner) {
-    EXPECT_TRUE(HasExited(spawner.get(), 60'000));
-  }
-  for (int tries = 0; tries < 6000 && !IsGone(pids[1]); ++tries) ::usleep(10'000);
-  EXPECT_TRUE(IsGone(pids[1])) << "the launcher was not reaped";
+  // The spawner stayed only for its job: having recorded it, it is gone.
+  for (int tries = 0; tries < 6000 && !IsGone(pids[0]); ++tries) ::usleep(10'000);
+  EXPECT_TRUE(IsGone(pids[0])) << "the spawner stayed";
 }
 
 TEST_F(LauncherSpawnerTest, SaysUnavailableOnceTheSpawnerIsGone) {
@@ -137,15 +177,18 @@ TEST_F(LauncherSpawnerTest, SaysUnavailableOnceTheSpawnerIsGone) {
   EXPECT_FALSE(std::filesystem::exists(scratch_ / "exit.json"));
 }
 
-TEST_F(LauncherSpawnerTest, NamesALogFileThatCannotBeOpened) {
+TEST_F(LauncherSpawnerTest, RecordsWhyAJobCouldNotStart) {
   auto spawner = LauncherSpawner::Start(SLUICE_LAUNCHER);
   ASSERT_TRUE(spawner);
   LauncherOptions options = Shell("exit 0");
   options.log_file = scratch_ / "missing" / "log";
   auto launched = (*spawner)->Spawn(options);
-  ASSERT_FALSE(launched);
-  EXPECT_EQ(launched.error().ToString(), "log file \"" + options.log_file.string() +
-                                             "\": cannot open: No such file or directory");
+  ASSERT_TRUE(launched) << launched.error().ToString();
+  ASSERT_TRUE(HasExited(launched->pidfd.get(), 60'000));
+  auto record = ReadExitRecord(scratch_.path());
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->launch_error, "log file \"" + options.log_file.string() +
+                                         "\": cannot open: No such file or directory");
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <optional>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 #include <utility>
 
 // glibc 2.36 declares these without C++ linkage.
@@ -89,11 +91,14 @@ Result<LaunchSpec> JobCommand(const JobSpec& spec, const LocalExecutorOptions& o
   return MakeError(ErrorCode::kInternal, "job " + Quote(spec.name), "unknown isolation");
 }
 
-// A launcher for a job: executed (our child) or forked by the spawner (not ours).
+// A launcher for a job: executed (our child), forked by the spawner (not ours), or the spawner
+// itself supervising the job.
 struct StartedLauncher {
   std::optional<ChildProcess> child;
-  UniqueFd pidfd;  // of the spawner's child
+  UniqueFd pidfd;  // readable once the job's end is recorded, when not our child
   pid_t pid = -1;
+  int64_t start_time = 0;
+  int64_t supervised_job = 0;  // the job's number in the spawner
 };
 
 // Starts the launcher that runs `job` (launcher.h), in a session of its own so that it outlives
@@ -101,12 +106,6 @@ struct StartedLauncher {
 Result<StartedLauncher> StartLauncher(const std::filesystem::path& run_directory,
                                       const JobSpec& spec, const LaunchSpec& job,
                                       const LocalExecutorOptions& options) {
-  std::error_code error;
-  std::filesystem::create_directories(run_directory, error);
-  if (error) {
-    return MakeError(ErrorCode::kIo, "run directory " + Quote(run_directory.string()),
-                     "cannot create: " + error.message());
-  }
   LauncherOptions launcher{.run_directory = run_directory,
                            .grace_period = std::chrono::duration_cast<std::chrono::milliseconds>(
                                options.stop_grace_period),
@@ -120,8 +119,15 @@ Result<StartedLauncher> StartLauncher(const std::filesystem::path& run_directory
   if (options.spawner != nullptr) {
     Result<SpawnedLauncher> spawned = options.spawner->Spawn(launcher);
     if (spawned) {
-      return StartedLauncher{
-          .child = std::nullopt, .pidfd = std::move(spawned->pidfd), .pid = spawned->pid};
+      const bool is_spawner = spawned->pid == options.spawner->pid();
+      return StartedLauncher{.child = std::nullopt,
+                             .pidfd = std::move(spawned->pidfd),
+                             .pid = spawned->pid,
+                             .start_time = is_spawner ? options.spawner->start_time()
+                                           : spawned->pid > 0
+                                               ? ProcessStartTime(spawned->pid).value_or(0)
+                                               : 0,
+                             .supervised_job = spawned->supervised_job};
     }
     if (spawned.error().code != ErrorCode::kUnavailable || options.launcher_path.empty()) {
       return spawned.error();
@@ -130,6 +136,13 @@ Result<StartedLauncher> StartLauncher(const std::filesystem::path& run_directory
   if (options.launcher_path.empty()) {
     return MakeError(ErrorCode::kInternal, "job " + Quote(spec.name),
                      "the executor has no launcher (sluice-run) to run it under");
+  }
+  // The spawner creates it itself; the launcher's messages go to a log file in it.
+  std::error_code error;
+  std::filesystem::create_directories(run_directory, error);
+  if (error) {
+    return MakeError(ErrorCode::kIo, "run directory " + Quote(run_directory.string()),
+                     "cannot create: " + error.message());
   }
   std::vector<std::string> argv = {options.launcher_path.string(), "--run-directory",
                                    run_directory.string(), "--grace-period-ms",
@@ -157,7 +170,11 @@ Result<StartedLauncher> StartLauncher(const std::filesystem::path& run_directory
                                      .blocked_signals = {SIGTERM, SIGINT}});
   if (!child) return child.error();
   const pid_t pid = child->pid();
-  return StartedLauncher{.child = std::move(*child), .pidfd = {}, .pid = pid};
+  return StartedLauncher{.child = std::move(*child),
+                         .pidfd = {},
+                         .pid = pid,
+                         .start_time = ProcessStartTime(pid).value_or(0),
+                         .supervised_job = 0};
 }
 
 JobResult LaunchFailure(std::string message) {
@@ -202,8 +219,15 @@ JobResult ResultFrom(const ExitRecord& record) {
   return result;
 }
 
-void SendSignal(int pidfd, int signal) {
-  if (pidfd >= 0) pidfd_send_signal(pidfd, signal, nullptr, 0);
+// The job's number in the spawner that supervises it, as its launcher record names it; 0 when
+// the record names another process, or a launcher of the job's own.
+int64_t SupervisedJobOf(const JobRecord& record) {
+  auto launcher = ReadLauncherRecord(record.run_directory);
+  if (!launcher || !*launcher || (*launcher)->process_id != record.process_id ||
+      (*launcher)->process_start_time != record.process_start_time) {
+    return 0;
+  }
+  return (*launcher)->supervised_job;
 }
 
 }  // namespace
@@ -213,20 +237,29 @@ bool StopUnwatchedJob(const JobRecord& record) {
   if (pid <= 0) return false;
   UniqueFd launcher = OpenPidfd(pid);
   if (!launcher || ProcessStartTime(pid) != record.process_start_time) return false;
-  return pidfd_send_signal(launcher.get(), SIGTERM, nullptr, 0) == 0;
+  return SignalLauncher(launcher.get(), SupervisedJobOf(record), SIGTERM);
 }
 
 struct LocalExecutor::Job {
   JobRecord record;
   Completion on_done;
   std::optional<ChildProcess> launcher;  // the launcher this executor started as a program
-  // or the pidfd of one the spawner forked, or an earlier engine started
+  // or the pidfd of one the spawner forked, or an earlier engine started, or the pipe that the
+  // spawner supervising the job closes once the job's end is recorded
   UniqueFd launcher_pidfd;
+  // The job's number in the spawner supervising it (0: a launcher of its own runs it), and the
+  // pidfd of that spawner, which takes the signals for the job: the executor's spawner (not
+  // owned), or for an adopted job launcher_pidfd.
+  int64_t supervised_job = 0;
+  int spawner_pidfd = -1;
   bool is_adopted = false;
   bool is_stop_requested = false;
   std::chrono::system_clock::time_point started;
   std::optional<EventLoop::WatchId> exit_watch;
   std::optional<EventLoop::TimerId> completion_timer;
+  // An adopted supervised job: an inotify descriptor on its run directory.
+  UniqueFd record_watch;
+  std::optional<EventLoop::WatchId> record_watch_id;
 
   // Readable once the launcher has ended; -1 when no launcher runs (the launch failed, or the
   // job had ended before it was adopted).
@@ -235,11 +268,19 @@ struct LocalExecutor::Job {
     return launcher_pidfd.get();
   }
 
+  // Where the signals asking the job to end go.
+  bool Signal(int signal) const {
+    if (supervised_job != 0) return SignalLauncher(spawner_pidfd, supervised_job, signal);
+    return SignalLauncher(launcher_fd(), 0, signal);
+  }
+
   void CancelCallbacks(EventLoop& loop) {
     if (exit_watch) loop.Unwatch(*exit_watch);
     if (completion_timer) loop.Cancel(*completion_timer);
+    if (record_watch_id) loop.Unwatch(*record_watch_id);
     exit_watch.reset();
     completion_timer.reset();
+    record_watch_id.reset();
   }
 };
 
@@ -253,7 +294,7 @@ LocalExecutor::~LocalExecutor() {
   // a launcher kill its job's group at once and record that it did.
   for (auto& [id, job] : jobs_) {
     job->CancelCallbacks(loop_);
-    SendSignal(job->launcher_fd(), SIGINT);
+    if (job->launcher_fd() >= 0) job->Signal(SIGINT);
   }
   for (auto& [id, job] : jobs_) {
     const int fd = job->launcher_fd();
@@ -304,7 +345,9 @@ Result<JobId> LocalExecutor::Launch(const JobSpec& spec, Completion on_done) {
   added.launcher = std::move(launcher->child);
   added.launcher_pidfd = std::move(launcher->pidfd);
   added.record.process_id = launcher->pid;
-  added.record.process_start_time = ProcessStartTime(launcher->pid).value_or(0);
+  added.record.process_start_time = launcher->start_time;
+  added.supervised_job = launcher->supervised_job;
+  if (added.supervised_job != 0) added.spawner_pidfd = options_.spawner->pidfd();
   WatchExit(id, added);
   return id;
 }
@@ -320,18 +363,35 @@ Result<JobId> LocalExecutor::Adopt(const JobRecord& record, Completion on_done) 
   UniqueFd launcher = pid > 0 ? OpenPidfd(pid) : UniqueFd();
   // Checked after opening, so that the pidfd names the very process whose start time matched:
   // a pid reused since the record was made is never taken for the launcher.
-  if (launcher && ProcessStartTime(pid) == record.process_start_time) {
-    // Its exit record, if it is ending already, is read once the launcher has gone.
+  if (launcher && ProcessStartTime(pid) != record.process_start_time) launcher.reset();
+  // A spawner supervising the job goes on while it has other jobs, so the job's exit record is
+  // watched for rather than the spawner's end; the watch is set before the record is looked
+  // for, so that a record written in between is not missed.
+  if (launcher) {
+    job->supervised_job = SupervisedJobOf(record);
+    if (job->supervised_job != 0) {
+      job->spawner_pidfd = launcher.get();
+      job->record_watch.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+      if (!job->record_watch ||
+          ::inotify_add_watch(job->record_watch.get(), record.run_directory.c_str(),
+                              IN_MOVED_TO | IN_CREATE) < 0) {
+        job->record_watch.reset();
+      }
+    }
+  }
+  auto ended = ReadExitRecord(record.run_directory);
+  if (!ended) return ended.error();
+  if (!*ended && launcher) {
+    // Its exit record, if it is ending already, is read once it is written or the launcher has
+    // gone.
     job->launcher_pidfd = std::move(launcher);
     job->started = clock_.Now();
     Job& added = *job;
     const JobId id = Add(std::move(job));
     WatchExit(id, added);
+    if (added.record_watch) WatchRecord(id, added);
     return id;
   }
-  // No launcher runs it: it ended while no engine watched, and the launcher recorded how.
-  auto ended = ReadExitRecord(record.run_directory);
-  if (!ended) return ended.error();
   if (!*ended) {
     return NotFound(where, "nothing runs it any more (its launcher, pid " +
                                std::to_string(record.process_id) + ", is gone) and " +
@@ -341,6 +401,9 @@ Result<JobId> LocalExecutor::Adopt(const JobRecord& record, Completion on_done) 
   if ((*ended)->end_request == EndRequest::kAbandon) {
     return NotFound(where, "was killed when the executor running it shut down");
   }
+  job->record_watch.reset();
+  job->supervised_job = 0;
+  job->spawner_pidfd = -1;
   JobResult result = ResultFrom(**ended);
   result.started = (*ended)->started;
   result.ended = (*ended)->ended;
@@ -362,11 +425,32 @@ void LocalExecutor::Stop(JobId job) {
   // neither the outcome nor the grace period (the launcher keeps the first).
   if (stopped.launcher_fd() < 0 || stopped.is_stop_requested) return;
   stopped.is_stop_requested = true;
-  SendSignal(stopped.launcher_fd(), SIGTERM);
+  stopped.Signal(SIGTERM);
 }
 
 void LocalExecutor::WatchExit(JobId id, Job& job) {
   job.exit_watch = loop_.WatchReadable(job.launcher_fd(), [this, id] { OnExitNotified(id); });
+}
+
+void LocalExecutor::WatchRecord(JobId id, Job& job) {
+  job.record_watch_id =
+      loop_.WatchReadable(job.record_watch.get(), [this, id] { OnRecordNotified(id); });
+}
+
+void LocalExecutor::OnRecordNotified(JobId id) {
+  auto found = jobs_.find(id);
+  if (found == jobs_.end()) return;
+  Job& job = *found->second;
+  job.record_watch_id.reset();
+  char events[4096];
+  while (::read(job.record_watch.get(), events, sizeof events) > 0) {
+  }
+  auto ended = ReadExitRecord(job.record.run_directory);
+  if (ended && !*ended) {
+    WatchRecord(id, job);
+    return;
+  }
+  Complete(id, ResultOf(job, "ended"));
 }
 
 void LocalExecutor::OnExitNotified(JobId id) {

@@ -74,6 +74,8 @@ class LocalExecutor final : public Executor {
   void CompleteSoon(JobId id, JobResult result);
   void WatchExit(JobId id, Job& job);
   void OnExitNotified(JobId id);
+  void WatchRecord(JobId id, Job& job);
+  void OnRecordNotified(JobId id);
   void Complete(JobId id, JobResult result);
   // Once the job's launcher has ended: how the job did, from the launcher's exit record.
   JobResult ResultOf(const Job& job, const std::string& how_launcher_ended) const;

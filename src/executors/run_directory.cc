@@ -174,7 +174,8 @@ Result<void> WriteFileAtomically(const std::filesystem::path& directory, const s
 Result<void> WriteLauncherRecord(int lock, const std::filesystem::path& run_directory,
                                  const LauncherRecord& record, Durability durability) {
   const std::filesystem::path file = run_directory / kLauncherFileName;
-  const Json json = {{"pid", record.process_id}, {"start_time", record.process_start_time}};
+  Json json = {{"pid", record.process_id}, {"start_time", record.process_start_time}};
+  if (record.supervised_job != 0) json["supervised_job"] = record.supervised_job;
   if (Result<void> written = WriteAll(lock, json.dump() + "\n", file); !written) return written;
   if (durability == Durability::kMachineCrash && ::fsync(lock) != 0) {
     return FileError(file, "cannot fsync", errno);
@@ -189,8 +190,10 @@ Result<std::optional<LauncherRecord>> ReadLauncherRecord(
   if (!json) return json.error();
   if (!*json) return std::optional<LauncherRecord>();
   FieldReader fields(**json, file);
-  LauncherRecord record{.process_id = fields.Integer("pid"),
-                        .process_start_time = fields.Integer("start_time")};
+  LauncherRecord record{
+      .process_id = fields.Integer("pid"),
+      .process_start_time = fields.Integer("start_time"),
+      .supervised_job = (*json)->contains("supervised_job") ? fields.Integer("supervised_job") : 0};
   if (fields.problem()) return *fields.problem();
   return std::optional<LauncherRecord>(record);
 }

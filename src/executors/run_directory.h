@@ -3,6 +3,8 @@
 //
 //   launcher.json  locked (flock) by the launcher that runs the job, for as long as it runs;
 //                  that launcher's pid and start time, written into it once it holds the lock
+//                  (the launcher may be a spawner supervising several jobs: then also the job's
+//                  number there)
 //   exit.json      how the job ended, written once, atomically (write, fsync, rename)
 //
 // The launcher record is empty until its launcher writes it, in one write, before the job
@@ -29,6 +31,10 @@ inline constexpr const char* kExitFileName = "exit.json";
 struct LauncherRecord {
   int64_t process_id = 0;
   int64_t process_start_time = 0;  // clock ticks since boot, as /proc/<pid>/stat has it
+  // Set when the process is a spawner supervising this job among others (job_supervisor.h): the
+  // job's number there, which a signal asking it to end the job carries. 0: the process is the
+  // job's own launcher, and a plain signal to it is about this job.
+  int64_t supervised_job = 0;
   bool operator==(const LauncherRecord&) const = default;
 };
 
