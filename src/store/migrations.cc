@@ -168,6 +168,16 @@ CREATE TABLE IF NOT EXISTS queue_messages (
 CREATE INDEX IF NOT EXISTS queue_messages_by_queue
   ON queue_messages (queue_name, deleted, sequence);
 )sql",
+      // An execution's definition in a table of its own: SQLite rewrites a whole row on every
+      // update, and an execution's row is updated with each change of its status.
+      R"sql(CREATE TABLE IF NOT EXISTS execution_definitions (
+  execution_id TEXT PRIMARY KEY REFERENCES executions(id),
+  definition TEXT NOT NULL
+);
+INSERT OR IGNORE INTO execution_definitions (execution_id, definition)
+  SELECT id, definition FROM executions;
+UPDATE executions SET definition = '' WHERE definition != '';
+)sql",
   };
   return migrations;
 }

@@ -1,5 +1,6 @@
 // SqliteStore's part for the SageMaker API: pipelines and their versions, execution details,
 // idempotency tokens and tags. Same connection and mutex as the rest of the store.
+#include "store/sqlite_execution_row.h"
 #include "store/sqlite_statement.h"
 #include "store/sqlite_store.h"
 
@@ -77,25 +78,6 @@ PipelineVersionRecord ReadVersion(const Query& row) {
   record.description = row.Text(4);
   record.created = FromMillis(row.Integer(5));
   record.last_execution_id = row.Text(6);
-  return record;
-}
-
-constexpr const char* kExecutionColumns =
-    "id, pipeline_name, display_name, status, failure_reason, definition, parameters, "
-    "max_parallel_steps, created_ms, last_modified_ms";
-
-ExecutionRecord ReadExecution(const Query& row) {
-  ExecutionRecord record;
-  record.id = row.Text(0);
-  record.pipeline_name = row.Text(1);
-  record.display_name = row.Text(2);
-  record.status = ExecutionStatusFromName(row.Text(3)).value_or(ExecutionStatus::kFailed);
-  record.failure_reason = row.Text(4);
-  record.definition = row.Text(5);
-  record.parameters_json = row.Text(6);
-  record.max_parallel_steps = row.Integer(7);
-  record.created = FromMillis(row.Integer(8));
-  record.last_modified = FromMillis(row.Integer(9));
   return record;
 }
 
@@ -210,6 +192,8 @@ Result<void> SqliteStore::DeletePipeline(std::string_view name) {
       "DELETE FROM callback_tokens WHERE execution_id IN (SELECT id FROM executions WHERE "
       "pipeline_name = ?1)",
       "DELETE FROM execution_details WHERE execution_id IN (SELECT id FROM executions WHERE "
+      "pipeline_name = ?1)",
+      "DELETE FROM execution_definitions WHERE execution_id IN (SELECT id FROM executions WHERE "
       "pipeline_name = ?1)",
       "DELETE FROM executions WHERE pipeline_name = ?1",
       "DELETE FROM pipeline_versions WHERE pipeline_name = ?1",

@@ -2,6 +2,7 @@
 
 #include "base/text.h"
 #include "store/migrations.h"
+#include "store/sqlite_execution_row.h"
 #include "store/sqlite_statement.h"
 
 #include <sqlite3.h>
@@ -12,25 +13,6 @@ namespace sluice {
 namespace {
 
 using Statement = SqliteStatement;
-
-ExecutionRecord ReadExecution(const Statement& row) {
-  ExecutionRecord record;
-  record.id = row.Text(0);
-  record.pipeline_name = row.Text(1);
-  record.display_name = row.Text(2);
-  record.status = ExecutionStatusFromName(row.Text(3)).value_or(ExecutionStatus::kFailed);
-  record.failure_reason = row.Text(4);
-  record.definition = row.Text(5);
-  record.parameters_json = row.Text(6);
-  record.max_parallel_steps = row.Integer(7);
-  record.created = FromMillis(row.Integer(8));
-  record.last_modified = FromMillis(row.Integer(9));
-  return record;
-}
-
-constexpr const char* kExecutionColumns =
-    "id, pipeline_name, display_name, status, failure_reason, definition, parameters, "
-    "max_parallel_steps, created_ms, last_modified_ms";
 
 }  // namespace
 
@@ -219,14 +201,13 @@ Result<void> SqliteStore::Write(Transition& transition,
   };
   if (transition.execution) {
     const ExecutionRecord& e = *transition.execution;
-    // The definition is a snapshot taken when the execution began: rewriting its text (megabytes
-    // for a large pipeline) with every status change would cost memory and WAL, so an existing
-    // row keeps it and later records may leave it empty.
+    // The row's own definition column stays empty: the text is in execution_definitions,
+    // written once below, so that rewriting the row with every status change stays cheap.
     Statement upsert(database_,
                      Prepared("INSERT INTO executions (id, pipeline_name, display_name, status, "
                               "failure_reason, definition, parameters, max_parallel_steps, "
-                              "created_ms, last_modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                              "?8, ?9, ?10) ON CONFLICT (id) DO UPDATE SET "
+                              "created_ms, last_modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, "
+                              "?7, ?8, ?9) ON CONFLICT (id) DO UPDATE SET "
                               "pipeline_name = excluded.pipeline_name, "
                               "display_name = excluded.display_name, status = excluded.status, "
                               "failure_reason = excluded.failure_reason, "
@@ -235,13 +216,19 @@ Result<void> SqliteStore::Write(Transition& transition,
                               "created_ms = excluded.created_ms, "
                               "last_modified_ms = excluded.last_modified_ms"));
     upsert.Bind(1, e.id).Bind(2, e.pipeline_name).Bind(3, e.display_name);
-    // Megabytes for a large pipeline: SQLite's copy of the bound text would be a third copy
-    // alive beside the caller's and the row SQLite builds from it.
     upsert.Bind(4, ExecutionStatusName(e.status)).Bind(5, e.failure_reason);
-    upsert.BindUncopied(6, e.definition);
-    upsert.Bind(7, e.parameters_json).Bind(8, e.max_parallel_steps).Bind(9, ToMillis(e.created));
-    upsert.Bind(10, ToMillis(e.last_modified));
+    upsert.Bind(6, e.parameters_json).Bind(7, e.max_parallel_steps).Bind(8, ToMillis(e.created));
+    upsert.Bind(9, ToMillis(e.last_modified));
     if (upsert.Step() != SQLITE_DONE) return fail(upsert, "writing execution " + e.id);
+    if (!e.definition.empty()) {
+      // A snapshot taken when the execution began: a later record never replaces it.
+      Statement snapshot(database_, Prepared("INSERT OR IGNORE INTO execution_definitions "
+                                             "(execution_id, definition) VALUES (?1, ?2)"));
+      // Megabytes for a large pipeline: SQLite's copy of the bound text would be a third copy
+      // alive beside the caller's and the row SQLite builds from it.
+      snapshot.Bind(1, e.id).BindUncopied(2, e.definition);
+      if (snapshot.Step() != SQLITE_DONE) return fail(snapshot, "writing execution " + e.id);
+    }
   }
   for (size_t r = 0; r < transition.step_runs.size(); ++r) {
     if (is_step_run_superseded[r]) continue;

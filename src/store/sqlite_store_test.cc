@@ -1,8 +1,12 @@
 #include "store/sqlite_store.h"
 
+#include "store/migrations.h"
 #include "store/testing/scratch_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
 
 namespace sluice {
 namespace {
@@ -75,6 +79,42 @@ TEST_F(SqliteStoreTest, LaterRecordsOfAnExecutionKeepItsDefinition) {
   EXPECT_EQ((*execution)->status, ExecutionStatus::kFailed);
   EXPECT_EQ((*execution)->failure_reason, "Step failure");
   EXPECT_EQ((*execution)->last_modified, TimePoint(std::chrono::milliseconds(2000)));
+}
+
+TEST_F(SqliteStoreTest, AStoreFromBeforeTheDefinitionsTableKeepsItsExecutionsDefinitions) {
+  // Written by the schema before execution_definitions: the text in the execution's own row.
+  const auto& migrations = Migrations();
+  const auto introduced = std::find_if(migrations.begin(), migrations.end(), [](auto migration) {
+    return migration.find("TABLE IF NOT EXISTS execution_definitions") != std::string_view::npos;
+  });
+  ASSERT_NE(introduced, migrations.end());
+  {
+    sqlite3* database = nullptr;
+    ASSERT_EQ(sqlite3_open((directory_ / "state.db").c_str(), &database), SQLITE_OK);
+    std::string script = "BEGIN;\n";
+    for (auto migration = migrations.begin(); migration != introduced; ++migration) {
+      script += std::string(*migration) + "\n";
+    }
+    script += "PRAGMA user_version=" + std::to_string(introduced - migrations.begin()) + ";\n";
+    script +=
+        "INSERT INTO executions (id, pipeline_name, display_name, status, failure_reason, "
+        "definition, parameters, max_parallel_steps, created_ms, last_modified_ms) VALUES "
+        "('e1', 'abalone', 'run', 'Executing', '', '{\"Version\": \"2020-12-01\"}', '{}', 0, "
+        "1000, 1000);\nCOMMIT;";
+    EXPECT_EQ(sqlite3_exec(database, script.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(database);
+    sqlite3_close(database);
+  }
+  auto store = OpenStore();
+  Transition end;
+  end.execution = Execution("e1", 1000);
+  end.execution->definition.clear();
+  end.execution->status = ExecutionStatus::kSucceeded;
+  ASSERT_TRUE(store->Apply(end).has_value());
+  auto execution = store->FindExecution("e1");
+  ASSERT_TRUE(execution.has_value() && execution->has_value());
+  EXPECT_EQ((*execution)->definition, R"({"Version": "2020-12-01"})");
+  EXPECT_EQ((*execution)->status, ExecutionStatus::kSucceeded);
 }
 
 TEST_F(SqliteStoreTest, ReplacesAStepAttemptAndKeepsAttemptsApart) {
