@@ -1,11 +1,9 @@
 // Packing: a sorted walk of the directory, one tar entry per file, directory or link, with the
 // varying parts of a header (owner, times) fixed so that packing is reproducible.
 #include "artifacts/archive.h"
+#include "artifacts/archive_library.h"
 #include "artifacts/file_io.h"
 #include "base/text.h"
-
-#include <archive.h>
-#include <archive_entry.h>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -23,14 +21,16 @@ namespace {
 constexpr size_t kBlockSize = 1 << 16;
 
 struct WriterDeleter {
-  void operator()(struct archive* writer) const { archive_write_free(writer); }
+  decltype(&::archive_write_free) free;
+  void operator()(struct archive* writer) const { free(writer); }
 };
 struct EntryDeleter {
-  void operator()(archive_entry* entry) const { archive_entry_free(entry); }
+  decltype(&::archive_entry_free) free;
+  void operator()(archive_entry* entry) const { free(entry); }
 };
 
-std::string LibraryMessage(struct archive* handle) {
-  const char* message = archive_error_string(handle);
+std::string LibraryMessage(const ArchiveLibrary& library, struct archive* handle) {
+  const char* message = library.archive_error_string(handle);
   return message != nullptr ? message : "unknown libarchive error";
 }
 
@@ -39,8 +39,8 @@ bool IsInside(const std::filesystem::path& path, const std::filesystem::path& di
   return !relative.empty() && *relative.begin() != "..";
 }
 
-Result<void> WriteFileData(struct archive* writer, const std::filesystem::path& file,
-                           off_t expected_size) {
+Result<void> WriteFileData(const ArchiveLibrary& library, struct archive* writer,
+                           const std::filesystem::path& file, off_t expected_size) {
   const int descriptor = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (descriptor < 0) return SystemError(file.string(), "cannot open", errno);
   std::vector<char> buffer(kBlockSize);
@@ -56,9 +56,9 @@ Result<void> WriteFileData(struct archive* writer, const std::filesystem::path& 
     if (count == 0) break;
     total += count;
     if (total > expected_size) break;
-    if (archive_write_data(writer, buffer.data(), static_cast<size_t>(count)) != count) {
+    if (library.archive_write_data(writer, buffer.data(), static_cast<size_t>(count)) != count) {
       outcome = MakeError(ErrorCode::kIo, file.string(),
-                          "cannot add to the archive: " + LibraryMessage(writer));
+                          "cannot add to the archive: " + LibraryMessage(library, writer));
       break;
     }
   }
@@ -70,42 +70,43 @@ Result<void> WriteFileData(struct archive* writer, const std::filesystem::path& 
   return outcome;
 }
 
-Result<void> WriteEntry(struct archive* writer, const std::filesystem::path& directory,
-                        const TreeEntry& tree_entry) {
+Result<void> WriteEntry(const ArchiveLibrary& library, struct archive* writer,
+                        const std::filesystem::path& directory, const TreeEntry& tree_entry) {
   const std::filesystem::path file = directory / tree_entry.relative_path;
   struct stat status;
   if (::lstat(file.c_str(), &status) != 0) return SystemError(file.string(), "cannot pack", errno);
-  std::unique_ptr<archive_entry, EntryDeleter> entry(archive_entry_new());
+  std::unique_ptr<archive_entry, EntryDeleter> entry(library.archive_entry_new(),
+                                                     {library.archive_entry_free});
   std::string name = tree_entry.relative_path;
   std::string link_target;
   if (S_ISREG(status.st_mode)) {
-    archive_entry_set_filetype(entry.get(), AE_IFREG);
-    archive_entry_set_size(entry.get(), status.st_size);
+    library.archive_entry_set_filetype(entry.get(), AE_IFREG);
+    library.archive_entry_set_size(entry.get(), status.st_size);
   } else if (S_ISDIR(status.st_mode)) {
-    archive_entry_set_filetype(entry.get(), AE_IFDIR);
+    library.archive_entry_set_filetype(entry.get(), AE_IFDIR);
     name += '/';
   } else if (S_ISLNK(status.st_mode)) {
     std::error_code error;
     link_target = std::filesystem::read_symlink(file, error).string();
     if (error) return SystemError(file.string(), "cannot read the symbolic link", error.value());
-    archive_entry_set_filetype(entry.get(), AE_IFLNK);
-    archive_entry_set_symlink(entry.get(), link_target.c_str());
+    library.archive_entry_set_filetype(entry.get(), AE_IFLNK);
+    library.archive_entry_set_symlink(entry.get(), link_target.c_str());
   } else {
     return InvalidArgument(file.string(),
                            "expected a file, a directory or a symbolic link to pack, found a "
                            "socket, FIFO or device");
   }
-  archive_entry_set_pathname(entry.get(), name.c_str());
-  archive_entry_set_perm(entry.get(), status.st_mode & 0777);
-  archive_entry_set_uid(entry.get(), 0);
-  archive_entry_set_gid(entry.get(), 0);
-  archive_entry_set_mtime(entry.get(), 0, 0);
+  library.archive_entry_set_pathname(entry.get(), name.c_str());
+  library.archive_entry_set_perm(entry.get(), status.st_mode & 0777);
+  library.archive_entry_set_uid(entry.get(), 0);
+  library.archive_entry_set_gid(entry.get(), 0);
+  library.archive_entry_set_mtime(entry.get(), 0, 0);
   // ARCHIVE_WARN still wrote the header (a name that has no form in the locale's charset).
-  if (archive_write_header(writer, entry.get()) < ARCHIVE_WARN) {
+  if (library.archive_write_header(writer, entry.get()) < ARCHIVE_WARN) {
     return MakeError(ErrorCode::kIo, file.string(),
-                     "cannot add to the archive: " + LibraryMessage(writer));
+                     "cannot add to the archive: " + LibraryMessage(library, writer));
   }
-  if (S_ISREG(status.st_mode)) return WriteFileData(writer, file, status.st_size);
+  if (S_ISREG(status.st_mode)) return WriteFileData(library, writer, file, status.st_size);
   return {};
 }
 
@@ -113,6 +114,9 @@ Result<void> WriteEntry(struct archive* writer, const std::filesystem::path& dir
 
 Result<void> PackTarGz(const std::filesystem::path& directory,
                        const std::filesystem::path& output) {
+  auto opened = OpenArchiveLibrary();
+  if (!opened) return opened.error();
+  const ArchiveLibrary& library = **opened;
   std::error_code error;
   const std::filesystem::path canonical_directory = std::filesystem::canonical(directory, error);
   if (error) return SystemError(directory.string(), "cannot pack", error.value());
@@ -136,23 +140,25 @@ Result<void> PackTarGz(const std::filesystem::path& directory,
   auto file = AtomicFile::Create(output);
   if (!file) return file.error();
 
-  std::unique_ptr<struct archive, WriterDeleter> writer(archive_write_new());
-  archive_write_add_filter_gzip(writer.get());
+  std::unique_ptr<struct archive, WriterDeleter> writer(library.archive_write_new(),
+                                                        {library.archive_write_free});
+  library.archive_write_add_filter_gzip(writer.get());
   // A null value turns the option off: no time stamp in the gzip header.
-  archive_write_set_filter_option(writer.get(), "gzip", "timestamp", nullptr);
-  archive_write_set_format_pax_restricted(writer.get());
+  library.archive_write_set_filter_option(writer.get(), "gzip", "timestamp", nullptr);
+  library.archive_write_set_format_pax_restricted(writer.get());
   // Padding a compressed stream to a tape block only appends zeros after the gzip member.
-  archive_write_set_bytes_in_last_block(writer.get(), 1);
-  if (archive_write_open_fd(writer.get(), file->descriptor()) != ARCHIVE_OK) {
+  library.archive_write_set_bytes_in_last_block(writer.get(), 1);
+  if (library.archive_write_open_fd(writer.get(), file->descriptor()) != ARCHIVE_OK) {
     return MakeError(ErrorCode::kIo, output.string(),
-                     "cannot start the archive: " + LibraryMessage(writer.get()));
+                     "cannot start the archive: " + LibraryMessage(library, writer.get()));
   }
   for (const TreeEntry& entry : *entries) {
-    if (auto written = WriteEntry(writer.get(), directory, entry); !written) return written;
+    if (auto written = WriteEntry(library, writer.get(), directory, entry); !written)
+      return written;
   }
-  if (archive_write_close(writer.get()) != ARCHIVE_OK) {
+  if (library.archive_write_close(writer.get()) != ARCHIVE_OK) {
     return MakeError(ErrorCode::kIo, output.string(),
-                     "cannot finish the archive: " + LibraryMessage(writer.get()));
+                     "cannot finish the archive: " + LibraryMessage(library, writer.get()));
   }
   return file->Commit();
 }

@@ -3,11 +3,9 @@
 // path (so a destination below a linked directory would be refused), and it never checks where a
 // link points, which is what keeps later readers inside the destination.
 #include "artifacts/archive.h"
+#include "artifacts/archive_library.h"
 #include "artifacts/file_io.h"
 #include "base/text.h"
-
-#include <archive.h>
-#include <archive_entry.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,10 +24,11 @@ namespace {
 constexpr size_t kBlockSize = 1 << 16;
 
 struct ReaderDeleter {
-  void operator()(struct archive* reader) const { archive_read_free(reader); }
+  decltype(&::archive_read_free) free;
+  void operator()(struct archive* reader) const { free(reader); }
 };
-std::string LibraryMessage(struct archive* handle) {
-  const char* message = archive_error_string(handle);
+std::string LibraryMessage(const ArchiveLibrary& library, struct archive* handle) {
+  const char* message = library.archive_error_string(handle);
   return message != nullptr ? message : "unknown libarchive error";
 }
 
@@ -92,8 +91,9 @@ bool IsContainedLinkTarget(std::string_view link_name, std::string_view target) 
 
 class Extractor {
  public:
-  Extractor(const std::filesystem::path& archive, const std::filesystem::path& directory)
-      : archive_(archive.string()), directory_(directory) {}
+  Extractor(const ArchiveLibrary& library, const std::filesystem::path& archive,
+            const std::filesystem::path& directory)
+      : library_(library), archive_(archive.string()), directory_(directory) {}
 
   Result<void> Run();
 
@@ -114,6 +114,7 @@ class Extractor {
                                std::string_view target);
   Result<void> ExtractDirectory(const std::string& name, std::string_view shown, mode_t mode);
 
+  const ArchiveLibrary& library_;
   std::string archive_;
   std::filesystem::path directory_;
   std::filesystem::path canonical_directory_;
@@ -174,11 +175,12 @@ Result<void> Extractor::ExtractFile(struct archive* reader, const std::string& n
     const void* block = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
-    const int status = archive_read_data_block(reader, &block, &size, &offset);
+    const int status = library_.archive_read_data_block(reader, &block, &size, &offset);
     if (status == ARCHIVE_EOF) break;
     if (status < ARCHIVE_WARN) {
-      outcome = MakeError(ErrorCode::kIo, archive_,
-                          "cannot read entry " + Quote(shown) + ": " + LibraryMessage(reader));
+      outcome =
+          MakeError(ErrorCode::kIo, archive_,
+                    "cannot read entry " + Quote(shown) + ": " + LibraryMessage(library_, reader));
       break;
     }
     // Offsets, not a running position, so sparse entries keep their holes.
@@ -283,30 +285,32 @@ Result<void> Extractor::Run() {
   canonical_directory_ = std::filesystem::canonical(directory_, error);
   if (error) return SystemError(directory_.string(), "cannot resolve", error.value());
 
-  std::unique_ptr<struct archive, ReaderDeleter> reader(archive_read_new());
-  archive_read_support_filter_gzip(reader.get());
-  archive_read_support_format_tar(reader.get());
-  if (archive_read_open_filename(reader.get(), archive_.c_str(), kBlockSize) != ARCHIVE_OK) {
-    const int error_number = archive_errno(reader.get());
+  std::unique_ptr<struct archive, ReaderDeleter> reader(library_.archive_read_new(),
+                                                        {library_.archive_read_free});
+  library_.archive_read_support_filter_gzip(reader.get());
+  library_.archive_read_support_format_tar(reader.get());
+  if (library_.archive_read_open_filename(reader.get(), archive_.c_str(), kBlockSize) !=
+      ARCHIVE_OK) {
+    const int error_number = library_.archive_errno(reader.get());
     if (error_number == ENOENT) return SystemError(archive_, "cannot open", ENOENT);
     return MakeError(ErrorCode::kInvalidArgument, archive_,
-                     "cannot open as a tar.gz archive: " + LibraryMessage(reader.get()));
+                     "cannot open as a tar.gz archive: " + LibraryMessage(library_, reader.get()));
   }
   while (true) {
     archive_entry* entry = nullptr;
-    const int status = archive_read_next_header(reader.get(), &entry);
+    const int status = library_.archive_read_next_header(reader.get(), &entry);
     if (status == ARCHIVE_EOF) break;
     if (status < ARCHIVE_WARN) {
       return MakeError(ErrorCode::kInvalidArgument, archive_,
-                       "cannot read the archive: " + LibraryMessage(reader.get()));
+                       "cannot read the archive: " + LibraryMessage(library_, reader.get()));
     }
-    const char* raw_name = archive_entry_pathname(entry);
+    const char* raw_name = library_.archive_entry_pathname(entry);
     const std::string shown = raw_name != nullptr ? raw_name : "";
     auto name = NormalizedName(shown, archive_, "entry");
     if (!name) return name.error();
-    const mode_t mode = archive_entry_perm(entry) & 0777;
-    const char* hard_link = archive_entry_hardlink(entry);
-    const mode_t file_type = archive_entry_filetype(entry);
+    const mode_t mode = library_.archive_entry_perm(entry) & 0777;
+    const char* hard_link = library_.archive_entry_hardlink(entry);
+    const mode_t file_type = library_.archive_entry_filetype(entry);
     if (name->empty()) {
       if (file_type == AE_IFDIR) continue;
       return Refuse(shown, "has no name below the archive's root");
@@ -320,7 +324,7 @@ Result<void> Extractor::Run() {
     } else if (file_type == AE_IFDIR) {
       extracted = ExtractDirectory(*name, shown, mode);
     } else if (file_type == AE_IFLNK) {
-      const char* target = archive_entry_symlink(entry);
+      const char* target = library_.archive_entry_symlink(entry);
       extracted = ExtractLink(*name, shown, target != nullptr ? target : "");
     } else {
       extracted = Refuse(shown, "is " + std::string(KindName(file_type)) +
@@ -340,7 +344,9 @@ Result<void> Extractor::Run() {
 
 Result<void> UnpackTarGz(const std::filesystem::path& archive,
                          const std::filesystem::path& directory) {
-  return Extractor(archive, directory).Run();
+  auto library = OpenArchiveLibrary();
+  if (!library) return library.error();
+  return Extractor(**library, archive, directory).Run();
 }
 
 }  // namespace sluice
