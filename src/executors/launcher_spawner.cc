@@ -14,6 +14,7 @@
 #include <optional>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string>
 #include <string_view>
 #include <sys/signalfd.h>
@@ -350,22 +351,21 @@ Result<std::unique_ptr<LauncherSpawner>> LauncherSpawner::Start(
   UniqueFd theirs(ends[1]);
   const std::string program = launcher_program.string();
   const char* argv[] = {program.c_str(), kSpawnerModeOption, "3", nullptr};
-  const pid_t pid = ::fork();
-  if (pid < 0) {
+  // Spawned rather than forked: a fork copies the page tables of the whole engine, libraries
+  // and all, and then takes a copy-on-write fault for each page the engine writes until the
+  // child has executed the spawner. The socket is the spawner's descriptor 3, the only one kept
+  // open across exec (a dup2 onto itself clears its close-on-exec flag).
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+  pid_t pid = -1;
+  const int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr,
+                                    const_cast<char* const*>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
     return MakeError(ErrorCode::kUnavailable, "launcher spawner",
-                     std::string("cannot fork: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    // Only async-signal-safe calls here: the engine may have threads. The spawner's socket is
-    // its descriptor 3, the only one kept open across exec.
-    if (theirs.get() == 3) {
-      ::fcntl(3, F_SETFD, 0);
-    } else if (::dup2(theirs.get(), 3) < 0) {
-      ::_exit(127);
-    }
-    ::close_range(4, ~0U, 0);
-    ::execv(program.c_str(), const_cast<char* const*>(argv));
-    ::_exit(127);
+                     "cannot start " + program + ": " + std::strerror(spawned));
   }
   theirs.reset();
   UniqueFd pidfd = OpenPidfd(pid);
