@@ -7,12 +7,50 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <limits>
 #include <unordered_set>
 
 namespace sluice {
 namespace {
 
 using Statement = SqliteStatement;
+
+// The definition an execution runs, a snapshot taken when it began: a later record never
+// replaces it. The text goes into its row in pieces, since SQLite would otherwise build the
+// whole row in memory first (megabytes for a large pipeline) beside the caller's copy.
+Result<void> WriteDefinitionOnce(sqlite3* database, const std::string& execution_id,
+                                 std::string_view text) {
+  const std::string where = "writing the definition of execution " + execution_id;
+  if (text.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return MakeError(ErrorCode::kInvalidArgument, "metadata store",
+                     where + ": the text is larger than SQLite can store");
+  }
+  Statement insert(database,
+                   "INSERT OR IGNORE INTO execution_definitions (execution_id, definition) "
+                   "VALUES (?1, zeroblob(?2))");
+  insert.Bind(1, execution_id).Bind(2, static_cast<int64_t>(text.size()));
+  if (insert.Step() != SQLITE_DONE) return insert.Failure(where);
+  if (sqlite3_changes(database) == 0) return {};
+  sqlite3_blob* blob = nullptr;
+  if (sqlite3_blob_open(database, "main", "execution_definitions", "definition",
+                        sqlite3_last_insert_rowid(database), 1, &blob) != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    return insert.Failure(where);
+  }
+  constexpr size_t kPiece = 64 * 1024;
+  for (size_t offset = 0; offset < text.size(); offset += kPiece) {
+    const size_t size = std::min(kPiece, text.size() - offset);
+    if (sqlite3_blob_write(blob, text.data() + offset, static_cast<int>(size),
+                           static_cast<int>(offset)) != SQLITE_OK) {
+      Error failure = insert.Failure(where);
+      sqlite3_blob_close(blob);
+      return failure;
+    }
+  }
+  if (sqlite3_blob_close(blob) != SQLITE_OK) return insert.Failure(where);
+  return {};
+}
 
 }  // namespace
 
@@ -221,13 +259,9 @@ Result<void> SqliteStore::Write(Transition& transition,
     upsert.Bind(9, ToMillis(e.last_modified));
     if (upsert.Step() != SQLITE_DONE) return fail(upsert, "writing execution " + e.id);
     if (!e.definition.empty()) {
-      // A snapshot taken when the execution began: a later record never replaces it.
-      Statement snapshot(database_, Prepared("INSERT OR IGNORE INTO execution_definitions "
-                                             "(execution_id, definition) VALUES (?1, ?2)"));
-      // Megabytes for a large pipeline: SQLite's copy of the bound text would be a third copy
-      // alive beside the caller's and the row SQLite builds from it.
-      snapshot.Bind(1, e.id).BindUncopied(2, e.definition);
-      if (snapshot.Step() != SQLITE_DONE) return fail(snapshot, "writing execution " + e.id);
+      if (auto written = WriteDefinitionOnce(database_, e.id, e.definition); !written) {
+        return written;
+      }
     }
   }
   for (size_t r = 0; r < transition.step_runs.size(); ++r) {

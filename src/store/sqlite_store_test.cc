@@ -81,6 +81,27 @@ TEST_F(SqliteStoreTest, LaterRecordsOfAnExecutionKeepItsDefinition) {
   EXPECT_EQ((*execution)->last_modified, TimePoint(std::chrono::milliseconds(2000)));
 }
 
+TEST_F(SqliteStoreTest, KeepsALargeDefinitionWhole) {
+  // Larger than the pieces the text is written in, and not a multiple of them.
+  std::string definition = R"({"Version": "2020-12-01", "Steps": [)";
+  for (int step = 0; definition.size() < 300'000; ++step) {
+    definition += (step == 0 ? "" : ", ") + std::string(R"({"Name": "n)") + std::to_string(step) +
+                  R"(", "Type": "Fail", "Arguments": {}})";
+  }
+  definition += "]}";
+  {
+    auto store = OpenStore();
+    Transition start;
+    start.execution = Execution("e1", 1000);
+    start.execution->definition = definition;
+    ASSERT_TRUE(store->Apply(start).has_value());
+  }
+  auto store = OpenStore();
+  auto execution = store->FindExecution("e1");
+  ASSERT_TRUE(execution.has_value() && execution->has_value());
+  EXPECT_EQ((*execution)->definition, definition);
+}
+
 TEST_F(SqliteStoreTest, AStoreFromBeforeTheDefinitionsTableKeepsItsExecutionsDefinitions) {
   // Written by the schema before execution_definitions: the text in the execution's own row.
   const auto& migrations = Migrations();
