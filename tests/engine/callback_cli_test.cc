@@ -1,12 +1,8 @@
 // Callback steps through the real binary: a `sluice run` parks the step, and `sluice callback`
 // from another process answers it, with `sluice stop` and `sluice resume` in between.
-#include "store/sqlite_store.h"
+#include "engine/cli_fixture.h"
 
-#include <gtest/gtest.h>
-
-#include "run_command.h"
 #include <fstream>
-#include <random>
 #include <signal.h>
 #include <sstream>
 #include <thread>
@@ -15,17 +11,14 @@ namespace sluice {
 namespace {
 
 using testing::CommandResult;
-using testing::RunCommand;
 
 constexpr const char* kQueueUrl = "https://sqs.us-east-1.amazonaws.com/000000000000/approvals";
 
-class CallbackCli : public ::testing::Test {
+class CallbackCli : public testing::CliTest {
  protected:
   void SetUp() override {
-    std::random_device random;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sluice-callback-" + std::to_string(random()) + std::to_string(random()));
-    std::filesystem::create_directories(dir_ / "state");
+    CliTest::SetUp();
+    std::filesystem::create_directories(state_dir());
     definition_ = (dir_ / "pipeline.json").string();
     // Approve waits for a callback; Use writes the typed output it received into a file.
     std::ofstream(definition_) << R"({"Version": "2020-12-01",
@@ -45,24 +38,6 @@ class CallbackCli : public ::testing::Test {
             {"Get": "Steps.Approve.OutputParameters['n']"}, 1]}}},
           "RoleArn": "arn:aws:iam::000000000000:role/test"}}]})";
   }
-  void TearDown() override {
-    std::error_code error;
-    std::filesystem::remove_all(dir_, error);
-  }
-
-  CommandResult Sluice(std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), SLUICE_BINARY);
-    arguments.push_back("--state-dir");
-    arguments.push_back((dir_ / "state").string());
-    return RunCommand(arguments, std::chrono::seconds(120));
-  }
-
-  std::unique_ptr<SqliteStore> Store() {
-    auto store = SqliteStore::Open(dir_ / "state" / "sluice.db");
-    EXPECT_TRUE(store);
-    return std::move(*store);
-  }
-
   // The token of the parked step, once the engine committed it.
   CallbackRecord WaitForToken() {
     for (int i = 0; i < 1000; ++i) {
@@ -91,7 +66,6 @@ class CallbackCli : public ::testing::Test {
     return text.str();
   }
 
-  std::filesystem::path dir_;
   std::string definition_;
 };
 

@@ -1,12 +1,8 @@
 // `sluice stop`, `retry` and selective `run` through the real binary, with real processes and
 // the state directory's SQLite file.
-#include "store/sqlite_store.h"
+#include "engine/cli_fixture.h"
 
-#include <gtest/gtest.h>
-
-#include "run_command.h"
 #include <fstream>
-#include <random>
 #include <signal.h>
 #include <sstream>
 #include <thread>
@@ -15,28 +11,9 @@ namespace sluice {
 namespace {
 
 using testing::CommandResult;
-using testing::RunCommand;
 
-class ControlCli : public ::testing::Test {
+class ControlCli : public testing::CliTest {
  protected:
-  void SetUp() override {
-    std::random_device random;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sluice-control-" + std::to_string(random()) + std::to_string(random()));
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code error;
-    std::filesystem::remove_all(dir_, error);
-  }
-
-  CommandResult Sluice(std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), SLUICE_BINARY);
-    arguments.push_back("--state-dir");
-    arguments.push_back((dir_ / "state").string());
-    return RunCommand(arguments, std::chrono::seconds(120));
-  }
-
   std::string WriteDefinition(const std::string& steps) {
     const std::filesystem::path file = dir_ / "pipeline.json";
     std::ofstream(file) << R"({"Version": "2020-12-01", "Parameters": [], "Steps": [)" << steps
@@ -52,17 +29,13 @@ class ControlCli : public ::testing::Test {
   }
 
   std::vector<ExecutionRecord> Executions() {
-    auto store = SqliteStore::Open(dir_ / "state" / "sluice.db");
-    EXPECT_TRUE(store);
-    auto executions = (*store)->ListExecutions(10);
+    auto executions = Store()->ListExecutions(10);
     EXPECT_TRUE(executions);
     return *executions;
   }
 
   std::vector<StepRun> Steps(const std::string& execution) {
-    auto store = SqliteStore::Open(dir_ / "state" / "sluice.db");
-    EXPECT_TRUE(store);
-    auto runs = (*store)->ListStepRuns(execution);
+    auto runs = Store()->ListStepRuns(execution);
     EXPECT_TRUE(runs);
     return *runs;
   }
@@ -80,8 +53,6 @@ class ControlCli : public ::testing::Test {
       "AppSpecification": {"ImageUri": "local/shell", "ContainerEntrypoint": ["/bin/sh", "-c", ")" +
            quoted + R"("]}, "RoleArn": "arn:aws:iam::000000000000:role/test"})" + extra + "}";
   }
-
-  std::filesystem::path dir_;
 };
 
 TEST_F(ControlCli, StopEndsTheRunningJobAndRecordsTheExecutionStopped) {
