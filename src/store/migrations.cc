@@ -178,6 +178,12 @@ INSERT OR IGNORE INTO execution_definitions (execution_id, definition)
   SELECT id, definition FROM executions;
 UPDATE executions SET definition = '' WHERE definition != '';
 )sql",
+      // Describe*Job finds a step run by its job name in any case, which the index on the name
+      // in binary collation could not serve: every lookup scanned step_runs, while every step's
+      // first record still wrote an entry into that index.
+      R"sql(DROP INDEX IF EXISTS step_runs_by_job;
+CREATE INDEX IF NOT EXISTS step_runs_by_job_name ON step_runs (job_name COLLATE NOCASE);
+)sql",
   };
   return migrations;
 }

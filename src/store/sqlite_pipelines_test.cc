@@ -1,8 +1,10 @@
 #include "model/transition.h"
+#include "store/migrations.h"
 #include "store/sqlite_store.h"
 #include "store/testing/scratch_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 namespace sluice {
 namespace {
@@ -194,6 +196,31 @@ TEST_F(SqlitePipelinesTest, FindsTheStepRunOfAJob) {
   auto missing = store->FindStepRunByJob("no-such-job");
   ASSERT_TRUE(missing.has_value());
   EXPECT_FALSE(missing->has_value());
+}
+
+TEST_F(SqlitePipelinesTest, FindsTheJobsOfAStoreMadeBeforeItsJobNameIndexChanged) {
+  // The schema as it was before the index on job names became case-insensitive (7 migrations).
+  sqlite3* database = nullptr;
+  ASSERT_EQ(sqlite3_open((directory_ / "state.db").c_str(), &database), SQLITE_OK);
+  std::string script = "BEGIN;";
+  for (size_t i = 0; i < 7; ++i) script += std::string(Migrations()[i]);
+  script +=
+      "INSERT INTO executions VALUES ('aaaaaaaaaaaa', 'abalone', '', 'Executing', '', '{}', "
+      "'{}', 0, 0, 0);"
+      "INSERT INTO step_runs (execution_id, step_name, attempt, step_type, status, job_name, "
+      "failure_class, failure_reason, properties, metadata, log_file, started_ms) VALUES "
+      "('aaaaaaaaaaaa', 'Prepare', 1, 'Processing', 'Succeeded', "
+      "'pipelines-aaaaaaaaaaaa-Prepare-x', '', '', '{}', '{}', '', 0);"
+      "PRAGMA user_version=7; COMMIT;";
+  ASSERT_EQ(sqlite3_exec(database, script.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(database);
+  sqlite3_close(database);
+
+  auto store = OpenStore();
+  ASSERT_TRUE(store);
+  auto found = store->FindStepRunByJob("pipelines-aaaaaaaaaaaa-prepare-x");
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  EXPECT_EQ((*found)->step_name, "Prepare");
 }
 
 TEST_F(SqlitePipelinesTest, KeepsTheFirstResponseOfAToken) {

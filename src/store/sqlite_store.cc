@@ -101,9 +101,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
         "PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON"}) {
     if (auto done = store->Execute(pragma); !done) return done.error();
   }
-  Statement version(database, "PRAGMA user_version");
-  if (version.Step() != SQLITE_ROW) return version.Failure("reading the schema version");
-  const int64_t applied = version.Integer(0);
+  int64_t applied = 0;
+  {
+    // Finalized before the migrations run: a migration that drops an index fails (SQLITE_LOCKED)
+    // while any statement is still active.
+    Statement version(database, "PRAGMA user_version");
+    if (version.Step() != SQLITE_ROW) return version.Failure("reading the schema version");
+    applied = version.Integer(0);
+  }
   const auto& migrations = Migrations();
   if (applied > static_cast<int64_t>(migrations.size())) {
     return MakeError(ErrorCode::kConflict, file.string(),
@@ -232,6 +237,58 @@ void SqliteStore::NotifyExecutionChanged(std::string_view execution_id) const {
   for (const auto& listener : change_listeners_) listener(execution_id);
 }
 
+namespace {
+
+// The columns a later record of an attempt changes, bound as WriteStepRun binds them.
+void BindStepRunColumns(Statement& statement, const StepRun& run) {
+  statement.Bind(1, run.execution_id).Bind(2, run.step_name).Bind(3, run.attempt);
+  statement.Bind(4, run.step_type).Bind(5, StepStatusName(run.status)).Bind(6, run.job_name);
+  statement.Bind(7, FailureClassName(run.failure_class)).Bind(8, run.failure_reason);
+  statement.Bind(9, run.properties_json).Bind(10, run.metadata_json).Bind(11, run.log_file);
+  statement.Bind(12, ToMillis(run.started));
+  if (run.ended) {
+    statement.Bind(13, ToMillis(*run.ended));
+  } else {
+    statement.BindNull(13);
+  }
+  statement.Bind(14, run.run_directory).Bind(15, run.job_process_id);
+  statement.Bind(16, run.job_process_start_time).Bind(17, run.handler_state_json);
+}
+
+}  // namespace
+
+Result<void> SqliteStore::WriteStepRun(const StepRun& run) {
+  // An attempt is recorded three times or more (Starting, Executing, its end). Updating the row
+  // where it is keeps its rowid and its keys, so only the row's own page is written; a replace
+  // deleted and reinserted it, rewriting an entry in each of the table's indexes too. The job
+  // name is in the WHERE clause, not the SET list, so that the job-name index is left alone:
+  // a record that changes it (none does today) falls through to the replace.
+  {
+    Statement update(
+        database_,
+        Prepared("UPDATE step_runs SET step_type = ?4, status = ?5, failure_class = ?7, "
+                 "failure_reason = ?8, properties = ?9, metadata = ?10, log_file = ?11, "
+                 "started_ms = ?12, ended_ms = ?13, run_directory = ?14, job_process_id = ?15, "
+                 "job_process_start_time = ?16, handler_state = ?17 WHERE execution_id = ?1 AND "
+                 "step_name = ?2 AND attempt = ?3 AND job_name = ?6"));
+    BindStepRunColumns(update, run);
+    if (update.Step() != SQLITE_DONE) {
+      return update.Failure("writing step " + Quote(run.step_name));
+    }
+    if (sqlite3_changes(database_) > 0) return {};
+  }
+  Statement insert(
+      database_,
+      Prepared("INSERT OR REPLACE INTO step_runs (execution_id, step_name, attempt, step_type, "
+               "status, job_name, failure_class, failure_reason, properties, metadata, "
+               "log_file, started_ms, ended_ms, run_directory, job_process_id, "
+               "job_process_start_time, handler_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+               "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
+  BindStepRunColumns(insert, run);
+  if (insert.Step() != SQLITE_DONE) return insert.Failure("writing step " + Quote(run.step_name));
+  return {};
+}
+
 Result<void> SqliteStore::Write(Transition& transition,
                                 const std::vector<bool>& is_step_run_superseded) {
   auto fail = [&](const Statement& statement, std::string_view what) -> Result<void> {
@@ -266,27 +323,7 @@ Result<void> SqliteStore::Write(Transition& transition,
   }
   for (size_t r = 0; r < transition.step_runs.size(); ++r) {
     if (is_step_run_superseded[r]) continue;
-    const StepRun& run = transition.step_runs[r];
-    Statement upsert(
-        database_,
-        Prepared("INSERT OR REPLACE INTO step_runs (execution_id, step_name, attempt, step_type, "
-                 "status, job_name, failure_class, failure_reason, properties, metadata, "
-                 "log_file, started_ms, ended_ms, run_directory, job_process_id, "
-                 "job_process_start_time, handler_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                 "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
-    upsert.Bind(1, run.execution_id).Bind(2, run.step_name).Bind(3, run.attempt);
-    upsert.Bind(4, run.step_type).Bind(5, StepStatusName(run.status)).Bind(6, run.job_name);
-    upsert.Bind(7, FailureClassName(run.failure_class)).Bind(8, run.failure_reason);
-    upsert.Bind(9, run.properties_json).Bind(10, run.metadata_json).Bind(11, run.log_file);
-    upsert.Bind(12, ToMillis(run.started));
-    if (run.ended) {
-      upsert.Bind(13, ToMillis(*run.ended));
-    } else {
-      upsert.BindNull(13);
-    }
-    upsert.Bind(14, run.run_directory).Bind(15, run.job_process_id);
-    upsert.Bind(16, run.job_process_start_time).Bind(17, run.handler_state_json);
-    if (upsert.Step() != SQLITE_DONE) return fail(upsert, "writing step " + Quote(run.step_name));
+    if (auto written = WriteStepRun(transition.step_runs[r]); !written) return written;
   }
   for (const CacheEntry& entry : transition.cache_entries) {
     Statement insert(database_,

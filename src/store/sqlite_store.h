@@ -86,6 +86,8 @@ class SqliteStore : public MetadataStore {
   Result<void> ApplyInOneTransaction(const std::vector<Transition*>& transitions);
   // Writes inside the caller's transaction, leaving out the step runs marked superseded.
   Result<void> Write(Transition& transition, const std::vector<bool>& is_step_run_superseded);
+  // One step run's record, inside the caller's transaction.
+  Result<void> WriteStepRun(const StepRun& run);
   // The callback part of Write() (store/sqlite_callbacks.cc).
   Result<void> WriteCallbacks(Transition& transition);
   // The write path's statements, compiled once per connection (most of a group commit's time

@@ -24,6 +24,15 @@ class SqliteStoreTest : public testing::ScratchStoreTest {
     record.last_modified = record.created;
     return record;
   }
+  static StepRun Starting(std::string step_name, std::string job_name) {
+    StepRun run;
+    run.execution_id = "e1";
+    run.step_name = std::move(step_name);
+    run.job_name = std::move(job_name);
+    run.status = StepStatus::kStarting;
+    run.started = TimePoint(std::chrono::milliseconds(5));
+    return run;
+  }
 };
 
 TEST_F(SqliteStoreTest, KeepsCommittedStateAcrossReopening) {
@@ -360,6 +369,47 @@ TEST_F(SqliteStoreTest, AnAttemptWrittenTwiceInOneBatchKeepsItsLastWrite) {
   ASSERT_EQ(runs->size(), 1u);
   EXPECT_EQ((*runs)[0].status, StepStatus::kSucceeded);
   EXPECT_EQ((*runs)[0].ended, TimePoint(std::chrono::milliseconds(1200)));
+}
+
+TEST_F(SqliteStoreTest, ListsStepsInTheOrderTheyStartedAfterLaterRecordsOfTheFirst) {
+  auto store = OpenStore();
+  Transition start;
+  start.execution = Execution("e1", 1);
+  StepRun first = Starting("Prep", "pipelines-e1-prep-a");
+  start.step_runs = {first, Starting("Audit", "pipelines-e1-audit-b")};
+  ASSERT_TRUE(store->Apply(start).has_value());
+  Transition executing;
+  first.status = StepStatus::kExecuting;
+  executing.step_runs.push_back(first);
+  ASSERT_TRUE(store->Apply(executing).has_value());
+
+  auto runs = *store->ListStepRuns("e1");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].step_name, "Prep");
+  EXPECT_EQ(runs[0].status, StepStatus::kExecuting);
+  EXPECT_EQ(runs[1].step_name, "Audit");
+}
+
+TEST_F(SqliteStoreTest, ARecordThatRenamesAnAttemptsJobIsFoundByItsNewName) {
+  auto store = OpenStore();
+  Transition start;
+  start.execution = Execution("e1", 1);
+  StepRun run = Starting("Prep", "pipelines-e1-prep-old");
+  start.step_runs.push_back(run);
+  ASSERT_TRUE(store->Apply(start).has_value());
+  Transition renamed;
+  run.job_name = "pipelines-e1-prep-new";
+  run.status = StepStatus::kExecuting;
+  renamed.step_runs.push_back(run);
+  ASSERT_TRUE(store->Apply(renamed).has_value());
+
+  auto found = store->FindStepRunByJob("PIPELINES-E1-PREP-NEW");
+  ASSERT_TRUE(found.has_value() && found->has_value());
+  EXPECT_EQ((*found)->status, StepStatus::kExecuting);
+  auto old = store->FindStepRunByJob("pipelines-e1-prep-old");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_FALSE(old->has_value());
+  EXPECT_EQ(store->ListStepRuns("e1")->size(), 1u);
 }
 
 TEST_F(SqliteStoreTest, KeepsEachAttemptsCacheDecisionWithItsDifferences) {
