@@ -13,6 +13,7 @@
 #include "graph/compiled_pipeline.h"
 #include "model/transition.h"
 #include "steps/container_contract.h"
+#include "steps/host_files.h"
 #include "store/metadata_store.h"
 
 #include <cstdio>
@@ -421,8 +422,10 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
   auto task = MakeStepTask(execution, step, *handler);
   task->cache_plan = std::move(cache_plan);
   workers_->Submit([this, task] {
-    std::error_code error;
-    std::filesystem::create_directories(task->work_dir, error);
+    // A new step's own directory is missing too: making it first spares the attempt's mkdir a
+    // failed try. A failure is reported by the handler, whose first write into the tree fails.
+    (void)MakeDirectories(task->work_dir.parent_path());
+    (void)MakeDirectories(task->work_dir);
     const StepContext context = task->Context(options_, artifacts_, runtimes_);
     PrepareOutcome outcome{PrepareGuarded(*task->handler, context)};
     loop_.Post([this, task, outcome = std::move(outcome)]() mutable {

@@ -3,17 +3,22 @@
 #include "artifacts/artifact_store.h"
 #include "base/text.h"
 #include "base/time_format.h"
+#include "base/unique_fd.h"
 #include "definition/json.h"
+#include "steps/host_files.h"
 #include "steps/step_handler.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <deque>
+#include <fcntl.h>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <unistd.h>
 
 namespace sluice {
 namespace {
@@ -109,13 +114,7 @@ std::vector<std::string> TextsOf(const Value* list) {
 }
 
 Result<void> WriteJsonFile(const std::filesystem::path& file, const Value& value) {
-  std::error_code error;
-  std::filesystem::create_directories(file.parent_path(), error);
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << WriteJson(value, 2) << "\n";
-  out.close();
-  if (!out) return MakeError(ErrorCode::kIo, file.string(), "cannot write the file");
-  return {};
+  return WriteWholeFile(file, WriteJson(value, 2) + "\n");
 }
 
 std::string ReadFileHead(const std::filesystem::path& file, size_t limit) {
@@ -143,8 +142,22 @@ std::string ReadLogTail(const std::filesystem::path& file, size_t lines) {
 }
 
 void AppendToLog(const std::filesystem::path& log_file, std::string_view line) {
-  std::ofstream out(log_file, std::ios::app);
-  out << "[sluice] " << line << "\n";
+  AppendToLog(log_file, std::vector<std::string>{std::string(line)});
+}
+
+void AppendToLog(const std::filesystem::path& log_file, const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += "[sluice] " + line + "\n";
+  // O_APPEND: the job and its launcher write into the same log; a note must not overwrite them.
+  UniqueFd out(::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666));
+  if (!out) return;  // the log is for people; a step does not fail for want of a note in it
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const ssize_t written = ::write(out.get(), rest.data(), rest.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return;
+    rest.remove_prefix(static_cast<size_t>(written));
+  }
 }
 
 std::string ResourceArn(const ExecutionIdentity& execution, std::string_view resource,
@@ -158,11 +171,10 @@ std::string ResourceArn(const ExecutionIdentity& execution, std::string_view res
 
 Result<void> StageInput(ArtifactStore& artifacts, std::string_view uri,
                         const std::filesystem::path& directory, std::string_view where) {
-  std::error_code error;
-  std::filesystem::create_directories(directory, error);
-  if (error) {
-    return MakeError(ErrorCode::kIo, directory.string(),
-                     "cannot create the input directory: " + error.message());
+  if (auto made = MakeDirectories(directory); !made) {
+    Error failure = made.error();
+    failure.message = "cannot create the input directory: " + failure.message;
+    return failure;
   }
   if (auto downloaded = artifacts.Download(uri, directory); !downloaded) {
     Error failure = downloaded.error();

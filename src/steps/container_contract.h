@@ -67,6 +67,8 @@ std::string ReadFileHead(const std::filesystem::path& file, size_t limit);
 std::string ReadLogTail(const std::filesystem::path& file, size_t lines);
 // Appends one line to the step log, for what Sluice itself has to tell the user.
 void AppendToLog(const std::filesystem::path& log_file, std::string_view line);
+// Several notes in one append, so that a step's set-up opens its log once.
+void AppendToLog(const std::filesystem::path& log_file, const std::vector<std::string>& lines);
 
 // "arn:aws:sagemaker:<region>:<account>:<resource>/<name>", SageMaker's form (lower case name).
 std::string ResourceArn(const ExecutionIdentity& execution, std::string_view resource,

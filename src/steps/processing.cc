@@ -6,6 +6,7 @@
 #include "artifacts/artifact_store.h"
 #include "base/text.h"
 #include "steps/container_contract.h"
+#include "steps/host_files.h"
 #include "steps/image_command.h"
 
 namespace sluice {
@@ -41,7 +42,8 @@ Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const
       }
     }
   }
-  std::error_code error;
+  // The tree's root first, so that each directory below it is one mkdir.
+  if (auto made = MakeDirectories(layout.host_root()); !made) return made.error();
   if (const Value* outputs = MemberAt(arguments, {"ProcessingOutputConfig", "Outputs"});
       outputs && outputs->is_list()) {
     for (size_t i = 0; i < outputs->as_list().size(); ++i) {
@@ -50,10 +52,12 @@ Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const
           where + "/ProcessingOutputConfig/Outputs/" + std::to_string(i) + "/S3Output/LocalPath";
       auto host = layout.OnHost(StringAt(output, {"S3Output", "LocalPath"}), output_where);
       if (!host) return host.error();
-      std::filesystem::create_directories(*host, error);
+      if (auto made = MakeDirectories(*host); !made) return made.error();
     }
   }
-  std::filesystem::create_directories(layout.host_root() / "output", error);
+  for (const char* directory : {"output", "config"}) {
+    if (auto made = MakeDirectories(layout.host_root() / directory); !made) return made.error();
+  }
 
   Value config = arguments;
   config.Set("ProcessingJobName", context.job_name);
@@ -95,7 +99,7 @@ Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const
     failure.where = where + "/AppSpecification";
     return failure;
   }
-  AppendToLog(context.log_file, command->note);
+  std::vector<std::string> notes = {command->note};
 
   JobSpec job;
   job.name = context.job_name;
@@ -119,10 +123,11 @@ Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const
     job.max_runtime = std::chrono::seconds(max_runtime->as_integer());
   }
   if (!layout.is_isolated()) {
-    AppendToLog(context.log_file,
-                "no private /opt/ml here: /opt/ml in the command line and environment points to " +
-                    layout.host_root().string() + "; scripts that hard-code /opt/ml paths fail");
+    notes.push_back(
+        "no private /opt/ml here: /opt/ml in the command line and environment points to " +
+        layout.host_root().string() + "; scripts that hard-code /opt/ml paths fail");
   }
+  AppendToLog(context.log_file, notes);
 
   Preparation preparation;
   preparation.job = std::move(job);

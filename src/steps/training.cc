@@ -5,6 +5,7 @@
 #include "base/text.h"
 #include "definition/json.h"
 #include "steps/container_contract.h"
+#include "steps/host_files.h"
 #include "steps/image_command.h"
 #include "steps/metrics.h"
 
@@ -106,9 +107,8 @@ Result<Preparation> TrainingHandler::Prepare(const StepContext& context) const {
                                     std::pair{"resourceconfig.json", &resource_config}}) {
     if (auto written = WriteJsonFile(config_dir / file, *value); !written) return written.error();
   }
-  std::error_code error;
   for (const char* directory : {"model", "output/data", "code", "checkpoints"}) {
-    std::filesystem::create_directories(layout.host_root() / directory, error);
+    if (auto made = MakeDirectories(layout.host_root() / directory); !made) return made.error();
   }
   const std::string checkpoint_uri = StringAt(arguments, {"CheckpointConfig", "S3Uri"});
   const std::string checkpoint_path =
