@@ -6,6 +6,7 @@
 #include "executors/run_directory.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -37,6 +38,11 @@ using Length = uint32_t;
 
 // How long a destroyed spawner's owner waits for it to exit.
 constexpr int kSpawnerExitTimeoutMilliseconds = 2000;
+
+bool ParseInteger(std::string_view text, int64_t& value) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size();
+}
 
 void AppendField(std::string& message, std::string_view field) {
   const auto length = static_cast<Length>(field.size());
@@ -400,9 +406,14 @@ Result<SpawnedLauncher> LauncherSpawner::Spawn(const LauncherOptions& options) {
   if (fields.size() != 5) return MakeError(ErrorCode::kInternal, where, "sent a malformed reply");
   if (!fields[3].empty()) return MakeError(ErrorCode::kIo, fields[3], fields[4]);
   if (!pidfd) return MakeError(ErrorCode::kInternal, where, "sent no descriptor");
-  SpawnedLauncher spawned{.pid = static_cast<pid_t>(std::stol(fields[1])),
-                          .pidfd = std::move(pidfd),
-                          .supervised_job = std::stoll(fields[2])};
+  // Read without exceptions: this runs on the engine's loop thread.
+  int64_t pid = 0;
+  int64_t job = 0;
+  if (!ParseInteger(fields[1], pid) || !ParseInteger(fields[2], job)) {
+    return MakeError(ErrorCode::kInternal, where, "sent a malformed reply");
+  }
+  SpawnedLauncher spawned{
+      .pid = static_cast<pid_t>(pid), .pidfd = std::move(pidfd), .supervised_job = job};
   if (fields[0] == kStartedJob) spawned.pid = pid_;
   return spawned;
 }
