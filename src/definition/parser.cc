@@ -148,6 +148,7 @@ class DefinitionParser {
       Fail("", "missing \"Steps\": a pipeline needs a list of steps");
     }
     if (!errors_.empty()) return errors_;
+    definition_.IndexStepsByName();
     return std::move(definition_);
   }
 
@@ -302,7 +303,6 @@ class DefinitionParser {
     if (raw.as_list().empty()) Fail(pointer, "a pipeline needs at least one step");
     // Steps in Condition branches come on top, but most definitions keep most steps here.
     definition_.steps.reserve(raw.as_list().size());
-    definition_.step_index.reserve(raw.as_list().size());
     for (size_t i = 0; i < raw.as_list().size(); ++i) {
       auto index = ParseStep(raw.as_list()[i], PointerAppend(pointer, i), std::nullopt, false);
       if (index) definition_.top_level_steps.push_back(*index);
@@ -326,7 +326,6 @@ class DefinitionParser {
 
     const size_t index = definition_.steps.size();
     definition_.steps.push_back(StepSpec{});
-    definition_.step_index.emplace(step.name, index);
     const StepTypeInfo& info = InfoOf(step.type);
     std::vector<std::pair<std::string, Value*>> branches;
     std::vector<std::shared_ptr<const Expression>> argument_expressions, field_expressions;

@@ -1,5 +1,7 @@
 #include "definition/pipeline_definition.h"
 
+#include <algorithm>
+
 namespace sluice {
 
 std::string_view ParameterTypeName(ParameterType type) {
@@ -34,10 +36,21 @@ std::string_view RetryExceptionTypeName(RetryExceptionType type) {
   return "";
 }
 
+void PipelineDefinition::IndexStepsByName() {
+  steps_by_name.resize(steps.size());
+  for (size_t index = 0; index < steps.size(); ++index) {
+    steps_by_name[index] = static_cast<uint32_t>(index);
+  }
+  std::stable_sort(steps_by_name.begin(), steps_by_name.end(),
+                   [&](uint32_t a, uint32_t b) { return steps[a].name < steps[b].name; });
+}
+
 std::optional<size_t> PipelineDefinition::FindStep(std::string_view name) const {
-  auto found = step_index.find(std::string(name));
-  if (found == step_index.end()) return std::nullopt;
-  return found->second;
+  auto found = std::lower_bound(
+      steps_by_name.begin(), steps_by_name.end(), name,
+      [&](uint32_t index, std::string_view wanted) { return steps[index].name < wanted; });
+  if (found == steps_by_name.end() || steps[*found].name != name) return std::nullopt;
+  return *found;
 }
 
 const ParameterSpec* PipelineDefinition::FindParameter(std::string_view name) const {

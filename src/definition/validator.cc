@@ -40,7 +40,7 @@ class Validator {
 
   void CheckStep(size_t index) {
     const StepSpec& step = definition_.steps[index];
-    const size_t first = definition_.step_index.at(step.name);
+    const size_t first = definition_.FindStep(step.name).value_or(index);
     if (first != index) {
       Fail(step.location + "/Name", "step name " + Quote(step.name) +
                                         " is used more than once (first at " +
