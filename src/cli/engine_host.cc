@@ -59,6 +59,11 @@ std::filesystem::path ExecutionDirectory(const std::filesystem::path& state,
   return state / "executions" / execution_id;
 }
 
+bool IsStopRequested(const std::filesystem::path& state, const std::string& execution_id) {
+  std::error_code error;
+  return std::filesystem::exists(ExecutionDirectory(state, execution_id) / "stop-requested", error);
+}
+
 std::optional<int> EngineOf(const std::filesystem::path& state, const std::string& execution_id) {
   std::ifstream file(ExecutionDirectory(state, execution_id) / "engine.pid");
   int pid = 0;
@@ -188,8 +193,7 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
         return;
       }
       for (const std::string& id : running) {
-        const bool is_requested =
-            std::filesystem::exists(ExecutionDirectory(state, id) / "stop-requested");
+        const bool is_requested = IsStopRequested(state, id);
         if (!is_interrupted && !is_requested) continue;
         std::cerr << "\nsluice: stopping execution " << id
                   << (is_interrupted ? " (Ctrl-C again to leave at once)" : "") << "\n";

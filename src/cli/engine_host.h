@@ -50,6 +50,9 @@ Result<std::filesystem::path> FindLauncher(const std::filesystem::path& executab
 // The execution's directory under a state directory.
 std::filesystem::path ExecutionDirectory(const std::filesystem::path& state,
                                          const std::string& execution_id);
+// Whether `sluice stop` asked for the execution to stop (its stop-requested file). Never throws:
+// the engine's loop asks.
+bool IsStopRequested(const std::filesystem::path& state, const std::string& execution_id);
 // The pid of the engine running the execution, when one is alive.
 std::optional<int> EngineOf(const std::filesystem::path& state, const std::string& execution_id);
 

@@ -8,7 +8,9 @@
 namespace sluice {
 
 std::unique_ptr<SqliteStore> OpenExistingStore(const std::filesystem::path& state) {
-  if (!std::filesystem::exists(DatabasePath(state))) {
+  std::error_code error;
+  // An unreadable state directory is reported by the store's open below.
+  if (!std::filesystem::exists(DatabasePath(state), error) && !error) {
     std::cerr << "sluice: " << state.string() << ": no executions here (no sluice.db)\n";
     return nullptr;
   }

@@ -269,7 +269,7 @@ int RunServe(const ServeOptions& options) {
         engine.CheckCallbacks();
         const std::set<std::string> now_running = running;
         for (const std::string& id : now_running) {
-          if (std::filesystem::exists(ExecutionDirectory(state, id) / "stop-requested")) {
+          if (IsStopRequested(state, id)) {
             (void)engine.Stop(id);
           }
         }
