@@ -69,13 +69,7 @@ Result<JobSupervisor::Started> JobSupervisor::Start(const LauncherOptions& optio
   job->record.grace_period = options.grace_period;
   job->record.max_runtime = options.max_runtime;
   job->record.started = std::chrono::system_clock::now();
-  Result<ChildProcess> process =
-      ChildProcess::Spawn(LaunchSpec{.argv = options.command,
-                                     .environment = options.environment,
-                                     .working_directory = options.working_directory,
-                                     .log_file = options.log_file,
-                                     .blocked_signals = {},
-                                     .ignored_signals = options.ignored_signals});
+  Result<ChildProcess> process = ChildProcess::Spawn(JobLaunchSpec(options));
   if (!process) {
     job->record.launch_error = process.error().ToString();
     job->record.ended = job->record.started;

@@ -198,6 +198,15 @@ int Fail(const Error& error) {
 
 }  // namespace
 
+LaunchSpec JobLaunchSpec(const LauncherOptions& options) {
+  return LaunchSpec{.argv = options.command,
+                    .environment = options.environment,
+                    .working_directory = options.working_directory,
+                    .log_file = options.log_file,
+                    .blocked_signals = {},
+                    .ignored_signals = options.ignored_signals};
+}
+
 bool SignalLauncher(int pidfd, int64_t supervised_job, int signal) {
   if (pidfd < 0) return false;
   if (supervised_job == 0) return pidfd_send_signal(pidfd, signal, nullptr, 0) == 0;
@@ -275,13 +284,7 @@ int RunLauncher(const LauncherOptions& options) {
   }
 
   ExitRecord record;
-  Result<ChildProcess> job =
-      ChildProcess::Spawn(LaunchSpec{.argv = options.command,
-                                     .environment = options.environment,
-                                     .working_directory = options.working_directory,
-                                     .log_file = options.log_file,
-                                     .blocked_signals = {},
-                                     .ignored_signals = options.ignored_signals});
+  Result<ChildProcess> job = ChildProcess::Spawn(JobLaunchSpec(options));
   if (job) {
     record = Supervise(options, *job, inbox, early);
   } else {

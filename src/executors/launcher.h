@@ -21,6 +21,7 @@
 #include "base/durability.h"
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "executors/child_process.h"
 
 #include <chrono>
 #include <cstdint>
@@ -45,6 +46,9 @@ struct LauncherOptions {
   std::vector<std::pair<std::string, std::string>> environment;  // the job's whole environment
   std::vector<int> ignored_signals = {};  // ignored when the job starts (LaunchSpec)
 };
+
+// How a launcher starts the job `options` describes (in its own session and process group).
+LaunchSpec JobLaunchSpec(const LauncherOptions& options);
 
 // Sends `signal` to the launcher of a job through its pidfd, as SIGTERM and SIGINT above ask:
 // with `supervised_job` 0 the launcher runs that job alone and the plain signal is about it; a
