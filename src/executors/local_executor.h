@@ -1,10 +1,12 @@
 // LocalExecutor runs jobs as processes on this machine, optionally sandboxed by bubblewrap (see
-// bubblewrap.h). Each job runs under its own launcher (launcher.h), which a LauncherSpawner
-// forks or the executor starts as the program sluice-run, in a session of its own either way: the
-// launcher starts the job in the job's own session and process group, waits for it, and writes how
-// it ended into the job's run directory (run_directory.h). Launchers outlive a crashed engine, so a
-// restarted one adopts its jobs (Adopt) instead of running them again. Completion is event-driven:
-// each launcher's pidfd is watched on the EventLoop, with no polling and no thread per job.
+// bubblewrap.h). Each job runs under a launcher (launcher.h) in a session of its own: the
+// LauncherSpawner, which supervises all the jobs it starts (job_supervisor.h), or, once no spawner
+// answers, the program sluice-run started for the job alone. The launcher starts the job in the
+// job's own session and process group, waits for it, and writes how it ended into the job's run
+// directory (run_directory.h). Launchers outlive a crashed engine, so a restarted one adopts its
+// jobs (Adopt) instead of running them again. Completion is event-driven: for each job a
+// descriptor that becomes readable once its end is recorded (the spawner's pipe, a launcher's
+// pidfd) is watched on the EventLoop, with no polling and no thread per job.
 //
 // Stop() and an exceeded max_runtime give the job's process group SIGTERM and SIGKILL after the
 // grace period (the launcher does this, so it goes on through an engine restart). However a job
