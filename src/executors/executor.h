@@ -77,8 +77,8 @@ struct JobRecord {
   std::string name;
   std::filesystem::path run_directory;
   // The process that watches the job (its launcher: the spawner supervising it, or a launcher of
-  // its own), and when it started (clock ticks since
-  // boot, /proc/<pid>/stat), so that a reused pid is never taken for it. 0 when none started.
+  // its own), and when it started (clock ticks since boot, /proc/<pid>/stat), so that a reused
+  // pid is never taken for it. 0 when none started.
   int64_t process_id = 0;
   int64_t process_start_time = 0;
 };
