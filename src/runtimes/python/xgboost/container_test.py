@@ -241,6 +241,25 @@ class TrainingTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("Train matrix has 90 rows and 3 columns", result.stderr)
 
+    def test_an_entry_of_the_temporary_directory_that_cannot_be_read_does_not_fail_loading(self):
+        # XGBoost's loader stats every entry beside the directory it is given and aborts on
+        # one it cannot stat: in practice another program's file deleted meanwhile, here a
+        # name whose full path is longer than the system allows.
+        job = Job(self)
+        temporary = job.path("tmp")
+        while len(temporary) < os.pathconf("/", "PC_PATH_MAX") - 200:
+            temporary = os.path.join(temporary, "d" * 100)
+        os.makedirs(temporary)
+        directory = os.open(temporary, os.O_RDONLY)
+        self.addCleanup(os.close, directory)
+        os.close(os.open("f" * 250, os.O_CREAT | os.O_WRONLY, dir_fd=directory))
+        job.environment["TMPDIR"] = temporary
+        job.write_csv("train", regression_rows(40, 7))
+        job.configure({"num_round": "1"}, {"train": CSV_CHANNEL})
+        result = job.train("1.7-1")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(os.listdir(directory), ["f" * 250])
+
     def test_version_1_7_1_reads_subdirectories_and_earlier_versions_the_first_leaf(self):
         rows = regression_rows(60, 6)
         counts = {}

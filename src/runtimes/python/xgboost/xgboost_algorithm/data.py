@@ -3,6 +3,7 @@ own parsers (label in column 0 for CSV, `label[:weight] index:value ...` for lib
 import csv
 import logging
 import os
+import shutil
 import tempfile
 
 import xgboost as xgb
@@ -71,8 +72,15 @@ def check_files(files, file_format):
 
 
 def _linked_directory(files):
-    """XGBoost's URI loader reads one directory: link every selected file into a fresh one."""
-    directory = tempfile.mkdtemp(prefix="sagemaker_xgboost_input_data")
+    """XGBoost's URI loader reads one directory: link every selected file into a fresh one.
+
+    The loader also stats every entry of that directory's parent, and fails if one vanishes
+    meanwhile; a parent of our own keeps other programs' short-lived files in the temporary
+    directory out of it.
+    """
+    parent = tempfile.mkdtemp(prefix="sagemaker_xgboost_input_data")
+    directory = os.path.join(parent, "files")
+    os.mkdir(directory)
     for index, path in enumerate(files):
         os.symlink(os.path.abspath(path), os.path.join(directory, "%05d-%s" % (
             index, os.path.basename(path))))
@@ -101,9 +109,7 @@ def load(files, file_format, csv_weights, is_pipe):
         except Exception as error:
             raise UserError("Failed to load %s data with exception:\n%s" % (file_format, error))
     finally:
-        for name in os.listdir(directory):
-            os.unlink(os.path.join(directory, name))
-        os.rmdir(directory)
+        shutil.rmtree(os.path.dirname(directory))
     if matrix.get_label().size == 0:
         raise UserError(NO_LABELS_MESSAGE)
     return matrix
