@@ -32,6 +32,8 @@ struct SpawnedLauncher {
   // The process that watches the job: the spawner for a supervised job, else the forked
   // launcher; 0 when the job had already ended (its exit record says how).
   pid_t pid = -1;
+  // When that process started (run_directory.h's ProcessStartTime), for the job's record.
+  int64_t start_time = 0;
   // Readable once the job's exit record is written (or the watcher died without one).
   UniqueFd pidfd;
   // The job's number in the spawner (SignalJob), 0 when a launcher of its own runs it: its

@@ -58,6 +58,7 @@ TEST_F(LauncherSpawnerTest, SupervisesTheJobOutsideOurSessionAndRecordsItsEnd) {
   // The spawner watches the job itself, not a launcher forked for it, and is not in this
   // process's session, so nothing sent to it or its terminal reaches it.
   EXPECT_EQ(launched->pid, (*spawner)->pid());
+  EXPECT_EQ(launched->start_time, ProcessStartTime((*spawner)->pid()));
   EXPECT_NE(launched->supervised_job, 0);
   EXPECT_NE(::getsid(launched->pid), ::getsid(0));
   ASSERT_TRUE(HasExited(launched->pidfd.get(), 60'000));
@@ -119,6 +120,25 @@ TEST_F(LauncherSpawnerTest, ALaunchIntoARunDirectoryItAlreadyRunsJoinsThatRun) {
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->exit_status, 0);
+}
+
+TEST_F(LauncherSpawnerTest, ALaunchIntoARunThatEndedReportsItWithoutRunningItAgain) {
+  auto spawner = LauncherSpawner::Start(SLUICE_LAUNCHER);
+  ASSERT_TRUE(spawner);
+  const std::string script = "echo run >> " + (scratch_ / "runs").string() + "; exit 3";
+  auto first = (*spawner)->Spawn(Shell(script));
+  ASSERT_TRUE(first) << first.error().ToString();
+  ASSERT_TRUE(HasExited(first->pidfd.get(), 60'000));
+  auto again = (*spawner)->Spawn(Shell(script));
+  ASSERT_TRUE(again) << again.error().ToString();
+  // Nothing watches it: the descriptor is at its end already, and the record is the first run's.
+  EXPECT_EQ(again->pid, 0);
+  EXPECT_EQ(again->supervised_job, 0);
+  EXPECT_TRUE(HasExited(again->pidfd.get(), 0));
+  EXPECT_EQ(ReadFile(scratch_ / "runs"), "run\n");
+  auto record = ReadExitRecord(scratch_.path());
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->exit_status, 3);
 }
 
 TEST_F(LauncherSpawnerTest, AJobOutlivesAKilledEngineAndTheSpawnerStaysToRecordIt) {

@@ -119,14 +119,10 @@ Result<StartedLauncher> StartLauncher(const std::filesystem::path& run_directory
   if (options.spawner != nullptr) {
     Result<SpawnedLauncher> spawned = options.spawner->Spawn(launcher);
     if (spawned) {
-      const bool is_spawner = spawned->pid == options.spawner->pid();
       return StartedLauncher{.child = std::nullopt,
                              .pidfd = std::move(spawned->pidfd),
                              .pid = spawned->pid,
-                             .start_time = is_spawner ? options.spawner->start_time()
-                                           : spawned->pid > 0
-                                               ? ProcessStartTime(spawned->pid).value_or(0)
-                                               : 0,
+                             .start_time = spawned->start_time,
                              .supervised_job = spawned->supervised_job};
     }
     if (spawned.error().code != ErrorCode::kUnavailable || options.launcher_path.empty()) {
