@@ -414,13 +414,14 @@ Result<SpawnedLauncher> LauncherSpawner::Spawn(const LauncherOptions& options) {
   }
   // Read at once for a forked launcher: one that has already ended and been reaped leaves 0, and
   // its exit record says how the job ended.
-  const int64_t start_time = fields[0] == kStartedJob ? start_time_
-                             : pid > 0 ? ProcessStartTime(static_cast<pid_t>(pid)).value_or(0)
-                                       : 0;
-  return SpawnedLauncher{.pid = static_cast<pid_t>(pid),
-                         .start_time = start_time,
-                         .pidfd = std::move(pidfd),
-                         .supervised_job = job};
+  SpawnedLauncher spawned{
+      .pid = static_cast<pid_t>(pid), .pidfd = std::move(pidfd), .supervised_job = job};
+  if (fields[0] == kStartedJob) {
+    spawned.start_time = start_time_;
+  } else if (pid > 0) {
+    spawned.start_time = ProcessStartTime(spawned.pid).value_or(0);
+  }
+  return spawned;
 }
 
 bool LauncherSpawner::SignalJob(int64_t job, int signal) const {

@@ -76,7 +76,7 @@ def _linked_directory(files):
 
     The loader also stats every entry of that directory's parent, and fails if one vanishes
     meanwhile; a parent of our own keeps other programs' short-lived files in the temporary
-    directory out of it.
+    directory out of it. Returns the directory and the parent to remove once loaded.
     """
     parent = tempfile.mkdtemp(prefix="sagemaker_xgboost_input_data")
     directory = os.path.join(parent, "files")
@@ -84,7 +84,7 @@ def _linked_directory(files):
     for index, path in enumerate(files):
         os.symlink(os.path.abspath(path), os.path.join(directory, "%05d-%s" % (
             index, os.path.basename(path))))
-    return directory
+    return directory, parent
 
 
 def load(files, file_format, csv_weights, is_pipe):
@@ -95,7 +95,7 @@ def load(files, file_format, csv_weights, is_pipe):
         reader = "pyarrow" if file_format == "parquet" else "mlio"
         raise UserError("Failed to load %s data with exception:\nreading %s needs %s, which this "
                         "machine's Python does not have" % (file_format, file_format, reader))
-    directory = _linked_directory(files)
+    directory, parent = _linked_directory(files)
     try:
         if file_format == "csv":
             uri = "%s?format=csv&label_column=0&delimiter=%s" % (
@@ -109,7 +109,7 @@ def load(files, file_format, csv_weights, is_pipe):
         except Exception as error:
             raise UserError("Failed to load %s data with exception:\n%s" % (file_format, error))
     finally:
-        shutil.rmtree(os.path.dirname(directory))
+        shutil.rmtree(parent)
     if matrix.get_label().size == 0:
         raise UserError(NO_LABELS_MESSAGE)
     return matrix
