@@ -188,4 +188,15 @@ CREATE INDEX IF NOT EXISTS step_runs_by_job_name ON step_runs (job_name COLLATE 
   return migrations;
 }
 
+std::string MigrationScript(size_t applied) {
+  const auto& migrations = Migrations();
+  std::string script = "BEGIN IMMEDIATE;\n";
+  for (size_t i = applied; i < migrations.size(); ++i) {
+    script += migrations[i];
+    script += "\n";
+  }
+  script += "PRAGMA user_version=" + std::to_string(migrations.size()) + ";\nCOMMIT;";
+  return script;
+}
+
 }  // namespace sluice

@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 namespace sluice {
 namespace {
@@ -285,6 +287,64 @@ TEST_F(SqliteStoreTest, ReportsAnUnopenableFile) {
   auto store = SqliteStore::Open(directory_ / "no-such-dir" / "state.db");
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().message, "cannot open the metadata store: unable to open database file");
+}
+
+// The schema objects of the store at `file` and its schema version, as one comparable text.
+std::string SchemaOf(const std::filesystem::path& file) {
+  sqlite3* database = nullptr;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &database), SQLITE_OK);
+  std::string schema;
+  const auto append = [](void* out, int columns, char** values, char**) {
+    for (int i = 0; i < columns; ++i) {
+      *static_cast<std::string*>(out) += (values[i] != nullptr ? values[i] : "NULL");
+      *static_cast<std::string*>(out) += '\n';
+    }
+    return 0;
+  };
+  EXPECT_EQ(sqlite3_exec(database,
+                         "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name; "
+                         "PRAGMA user_version; PRAGMA journal_mode;",
+                         append, &schema, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(database);
+  sqlite3_close(database);
+  return schema;
+}
+
+TEST_F(SqliteStoreTest, ANewStoreHasTheSchemaTheMigrationsBuild) {
+  {
+    auto store = SqliteStore::Open(directory_ / "new.db");
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+  }
+  {
+    sqlite3* database = nullptr;
+    ASSERT_EQ(sqlite3_open((directory_ / "migrated.db").c_str(), &database), SQLITE_OK);
+    const std::string script = "PRAGMA journal_mode=WAL;\n" + MigrationScript(0);
+    EXPECT_EQ(sqlite3_exec(database, script.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(database);
+    sqlite3_close(database);
+  }
+  const std::string schema = SchemaOf(directory_ / "new.db");
+  EXPECT_NE(schema.find("CREATE TABLE"), std::string::npos) << schema;
+  EXPECT_EQ(schema, SchemaOf(directory_ / "migrated.db"));
+  // Nothing of the staged copy is left beside the store.
+  for (const auto& entry : std::filesystem::directory_iterator(directory_)) {
+    EXPECT_EQ(entry.path().filename().string().find(".new-"), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(SqliteStoreTest, AnEmptyFileAtTheStoresPlaceGetsTheSchemaToo) {
+  // A file that is there already is never replaced: SQLite takes an empty one as a new store.
+  { std::ofstream empty(directory_ / "empty.db"); }
+  {
+    auto store = SqliteStore::Open(directory_ / "empty.db");
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+    Transition start;
+    start.execution = Execution("e1", 1000);
+    ASSERT_TRUE((*store)->Apply(start).has_value());
+  }
+  { auto store = SqliteStore::Open(directory_ / "new.db"); }
+  EXPECT_EQ(SchemaOf(directory_ / "empty.db"), SchemaOf(directory_ / "new.db"));
 }
 
 // One succeeded run of step "Train" in execution `id`, entered in the cache under `key`.
