@@ -399,7 +399,7 @@ class DefinitionParser {
     step.expressions = std::move(argument_expressions);
     step.expressions.insert(step.expressions.end(), field_expressions.begin(),
                             field_expressions.end());
-    for (const Condition& condition : step.conditions) {
+    for (const Condition& condition : step.rare().conditions) {
       ForEachOperand(condition, [&](const Value& operand) {
         if (operand.is_expression()) step.expressions.push_back(operand.expression_pointer());
       });
@@ -464,7 +464,7 @@ class DefinitionParser {
         for (size_t i = 0; i < member.value.as_list().size(); ++i) {
           auto condition =
               ParseCondition(member.value.as_list()[i], PointerAppend(where, i), errors_);
-          if (condition) step.conditions.push_back(std::move(*condition));
+          if (condition) step.mutable_rare().conditions.push_back(std::move(*condition));
         }
       } else if (member.key == "IfSteps" || member.key == "ElseSteps") {
         kept.push_back(Member{member.key, Value()});
@@ -494,7 +494,8 @@ class DefinitionParser {
           ParseStep(list.as_list()[i], PointerAppend(pointer, i), condition_index, is_else_branch);
       if (!child) continue;
       StepSpec& condition = definition_.steps[condition_index];
-      (is_else_branch ? condition.else_steps : condition.if_steps).push_back(*child);
+      (is_else_branch ? condition.mutable_rare().else_steps : condition.mutable_rare().if_steps)
+          .push_back(*child);
     }
   }
 
@@ -556,7 +557,7 @@ class DefinitionParser {
       }
     }
     if (value.Find("Enabled") == nullptr) Fail(where, "CacheConfig needs \"Enabled\"");
-    step.cache_config = config;
+    step.mutable_rare().cache_config = config;
   }
 
   void ParseRetryPolicies(const Value& value, const std::string& where, const StepTypeInfo& info,
@@ -656,7 +657,7 @@ class DefinitionParser {
     if (value.Find("ExceptionType") == nullptr) {
       Fail(where, "retry policy needs \"ExceptionType\", the failures it applies to");
     }
-    step.retry_policies.push_back(std::move(policy));
+    step.mutable_rare().retry_policies.push_back(std::move(policy));
   }
 
   void ParsePropertyFiles(const Value& value, const std::string& where, StepSpec& step) {
@@ -691,7 +692,7 @@ class DefinitionParser {
         *out = field->as_string();
       }
       if (!ok) continue;
-      for (const PropertyFileSpec& other : step.property_files) {
+      for (const PropertyFileSpec& other : step.rare().property_files) {
         if (other.name == file.name) {
           Fail(at + "/PropertyFileName", "property file " + Quote(file.name) +
                                              " is declared more than once in step " +
@@ -699,7 +700,7 @@ class DefinitionParser {
           ok = false;
         }
       }
-      if (ok) step.property_files.push_back(std::move(file));
+      if (ok) step.mutable_rare().property_files.push_back(std::move(file));
     }
   }
 
@@ -731,7 +732,7 @@ class DefinitionParser {
         }
         output.type = *parsed;
       }
-      step.output_parameters.push_back(std::move(output));
+      step.mutable_rare().output_parameters.push_back(std::move(output));
     }
   }
 

@@ -85,9 +85,9 @@ TEST(Parser, FlattensConditionBranchesAndRemembersTheNesting) {
   EXPECT_EQ(d.top_level_steps, (std::vector<size_t>{0, 1}));
   const StepSpec& outer = d.steps[*d.FindStep("OuterCheck")];
   const StepSpec& inner = d.steps[*d.FindStep("InnerCheck")];
-  EXPECT_EQ(outer.conditions.size(), 6u);
-  EXPECT_EQ(outer.if_steps, (std::vector<size_t>{*d.FindStep("InnerCheck")}));
-  EXPECT_EQ(outer.else_steps, (std::vector<size_t>{*d.FindStep("BelowThreshold")}));
+  EXPECT_EQ(outer.rare().conditions.size(), 6u);
+  EXPECT_EQ(outer.rare().if_steps, (std::vector<size_t>{*d.FindStep("InnerCheck")}));
+  EXPECT_EQ(outer.rare().else_steps, (std::vector<size_t>{*d.FindStep("BelowThreshold")}));
   EXPECT_EQ(inner.parent, d.FindStep("OuterCheck"));
   EXPECT_TRUE(d.steps[*d.FindStep("Review")].is_in_else_branch);
   EXPECT_EQ(d.steps[*d.FindStep("Review")].location,
@@ -99,10 +99,10 @@ TEST(Parser, ReadsTypedParametersRetryPoliciesAndCacheConfig) {
       ReadFile(std::filesystem::path(SLUICE_SHARED_DIR) / "fixtures/sdk/retry_and_cache.json"));
   ASSERT_TRUE(definition.has_value());
   const StepSpec& fetch = definition->steps[*definition->FindStep("Fetch")];
-  ASSERT_TRUE(fetch.cache_config.has_value());
-  EXPECT_TRUE(fetch.cache_config->is_enabled);
-  ASSERT_FALSE(fetch.retry_policies.empty());
-  EXPECT_FALSE(fetch.retry_policies.front().exception_types.empty());
+  ASSERT_TRUE(fetch.rare().cache_config.has_value());
+  EXPECT_TRUE(fetch.rare().cache_config->is_enabled);
+  ASSERT_FALSE(fetch.rare().retry_policies.empty());
+  EXPECT_FALSE(fetch.rare().retry_policies.front().exception_types.empty());
 
   auto params = ParseDefinition(
       ReadFile(std::filesystem::path(SLUICE_SHARED_DIR) / "fixtures/sdk/params_and_join.json"));

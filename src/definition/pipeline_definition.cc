@@ -45,6 +45,8 @@ void PipelineDefinition::IndexStepsByName() {
                    [&](uint32_t a, uint32_t b) { return steps[a].name < steps[b].name; });
 }
 
+const StepRareParts StepRarePartsBox::kNone;
+
 std::optional<size_t> PipelineDefinition::FindStep(std::string_view name) const {
   auto found = std::lower_bound(
       steps_by_name.begin(), steps_by_name.end(), name,

@@ -258,7 +258,8 @@ std::optional<std::string> CheckPropertyPath(const StepSpec& step, const Propert
         return "outputs are read as OutputParameters['<name>']";
       }
       std::vector<std::string_view> names;
-      for (const OutputParameterSpec& output : step.output_parameters) names.push_back(output.name);
+      for (const OutputParameterSpec& output : step.rare().output_parameters)
+        names.push_back(output.name);
       if (std::find(names.begin(), names.end(), path[1].name) != names.end()) return std::nullopt;
       std::vector<std::string> declared(names.begin(), names.end());
       return "declares no output parameter " + Quote(path[1].name) +

@@ -171,7 +171,7 @@ class Validator {
                                   const std::string& where) {
     const std::string& file = reference.path.back().name;
     std::vector<std::string_view> declared;
-    for (const PropertyFileSpec& spec : target.property_files) declared.push_back(spec.name);
+    for (const PropertyFileSpec& spec : target.rare().property_files) declared.push_back(spec.name);
     if (std::find(declared.begin(), declared.end(), file) != declared.end()) return;
     if (target.type != StepType::kProcessing) {
       Fail(where, "step " + Quote(target.name) + " is a " + std::string(InfoOf(target.type).name) +
@@ -186,7 +186,7 @@ class Validator {
 
   // Each property file must name an output of its step, or there is nothing to read it from.
   void CheckPropertyFileOutputs(const StepSpec& step) {
-    if (step.property_files.empty()) return;
+    if (step.rare().property_files.empty()) return;
     std::vector<std::string_view> outputs;
     bool all_literal = true;
     const Value* config = step.arguments.Find("ProcessingOutputConfig");
@@ -202,7 +202,7 @@ class Validator {
       }
     }
     if (!all_literal) return;
-    for (const PropertyFileSpec& file : step.property_files) {
+    for (const PropertyFileSpec& file : step.rare().property_files) {
       if (std::find(outputs.begin(), outputs.end(), file.output_name) != outputs.end()) continue;
       std::vector<std::string> names(outputs.begin(), outputs.end());
       Fail(file.location + "/OutputName",

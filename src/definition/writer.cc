@@ -14,12 +14,13 @@ Value ArgumentsToValue(const PipelineDefinition& definition, const StepSpec& ste
   for (const Member& argument : step.arguments.as_map()) {
     if (argument.key == "Conditions") {
       Value::List conditions;
-      for (const Condition& condition : step.conditions)
+      for (const Condition& condition : step.rare().conditions)
         conditions.push_back(ConditionToValue(condition));
       arguments.as_map().push_back(Member{argument.key, Value(std::move(conditions))});
     } else if (argument.key == "IfSteps" || argument.key == "ElseSteps") {
       Value::List branch;
-      for (size_t child : argument.key == "IfSteps" ? step.if_steps : step.else_steps) {
+      for (size_t child :
+           argument.key == "IfSteps" ? step.rare().if_steps : step.rare().else_steps) {
         branch.push_back(StepToValue(definition, child));
       }
       arguments.as_map().push_back(Member{argument.key, Value(std::move(branch))});

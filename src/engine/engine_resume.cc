@@ -92,8 +92,8 @@ Result<std::string, Errors> Engine::Resume(ResumeRequest request) {
     }
     // A failed attempt whose retry was still to come is retried now; one without is final.
     const bool is_retried = run.status == StepStatus::kFailed &&
-                            NextRetry(definition.steps[step].retry_policies, run.failure_class,
-                                      run.attempt - 1, state.first_started, now)
+                            NextRetry(definition.steps[step].rare().retry_policies,
+                                      run.failure_class, run.attempt - 1, state.first_started, now)
                                 .has_value();
     if (!is_retried) {
       state.status = run.status;

@@ -109,7 +109,7 @@ std::vector<Action> Scheduler::OnStepFinished(size_t step, const StepOutcome& ou
       Absorb(ready_set_.Finish(step, outcome.condition_outcome), actions);
       break;
     case StepOutcome::Kind::kFailed: {
-      const auto& policies = pipeline_.definition.steps[step].retry_policies;
+      const auto& policies = pipeline_.definition.steps[step].rare().retry_policies;
       const std::optional<TimePoint> retry_at =
           is_stopping_
               ? std::nullopt

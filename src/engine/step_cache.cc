@@ -195,16 +195,16 @@ const std::vector<std::string_view>* KeyAttributesOf(StepType type) {
 CachePlan PlanCache(const StepSpec& spec, bool is_cache_disabled) {
   CachePlan plan;
   if (KeyAttributesOf(spec.type) == nullptr) return plan;
-  if (!spec.cache_config) {
+  if (!spec.rare().cache_config) {
     plan.reason = "not cached: no CacheConfig";
     return plan;
   }
-  if (!spec.cache_config->is_enabled) {
+  if (!spec.rare().cache_config->is_enabled) {
     plan.reason = "not cached: CacheConfig.Enabled is false";
     return plan;
   }
   plan.is_keyed = true;
-  plan.expire_after = spec.cache_config->expire_after;
+  plan.expire_after = spec.rare().cache_config->expire_after;
   for (const Member& field : spec.fields) {
     if (field.key != "CacheConfig") continue;
     if (const Value* written = field.value.Find("ExpireAfter"); written && written->is_string()) {

@@ -26,7 +26,7 @@ StepSpec Spec(StepType type, std::string_view cache_config) {
     CacheConfig config;
     config.is_enabled = written.Find("Enabled")->as_boolean();
     if (written.Find("ExpireAfter") != nullptr) config.expire_after = hours(1);
-    spec.cache_config = config;
+    spec.mutable_rare().cache_config = config;
     spec.fields.push_back(Member{"CacheConfig", written});
   }
   return spec;

@@ -77,7 +77,7 @@ Result<Value> StepScope::PropertyFileContent(std::string_view step,
   if (!index) return NotFound(where, "no such step");
   const StepSpec& spec = pipeline_->definition.steps[*index];
   const PropertyFileSpec* file = nullptr;
-  for (const PropertyFileSpec& candidate : spec.property_files) {
+  for (const PropertyFileSpec& candidate : spec.rare().property_files) {
     if (candidate.name == property_file) file = &candidate;
   }
   if (file == nullptr) return NotFound(where, "the step declares no such property file");

@@ -91,8 +91,9 @@ Result<Dag, Errors> Dag::Build(const PipelineDefinition& definition) {
     for (const std::string& name : step.depends_on) {
       if (auto from = definition.FindStep(name)) edges.push_back(Edge{*from, to, EdgeKind::kOrder});
     }
-    for (size_t child : step.if_steps) edges.push_back(Edge{to, child, EdgeKind::kIfBranch});
-    for (size_t child : step.else_steps) edges.push_back(Edge{to, child, EdgeKind::kElseBranch});
+    for (size_t child : step.rare().if_steps) edges.push_back(Edge{to, child, EdgeKind::kIfBranch});
+    for (size_t child : step.rare().else_steps)
+      edges.push_back(Edge{to, child, EdgeKind::kElseBranch});
   }
   // One edge per (from, to), keeping the kind that gates most.
   std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) {

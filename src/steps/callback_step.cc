@@ -73,7 +73,7 @@ std::string CallbackMessageBody(std::string_view token, std::string_view executi
 
 std::string DeclaredOutputsJson(const StepSpec& spec) {
   Value declared = Value::EmptyList();
-  for (const OutputParameterSpec& output : spec.output_parameters) {
+  for (const OutputParameterSpec& output : spec.rare().output_parameters) {
     Value item = Value::EmptyMap();
     item.Set("OutputName", output.name);
     item.Set("OutputType", std::string(ParameterTypeName(output.type)));
@@ -188,10 +188,10 @@ Result<Preparation> CallbackHandler::Prepare(const StepContext& context) const {
   }
   auto queue = QueueNameOf(url->as_string());
   if (!queue) return queue.error();
-  if (context.spec.output_parameters.size() > kMaxCallbackOutputs) {
+  if (context.spec.rare().output_parameters.size() > kMaxCallbackOutputs) {
     return InvalidArgument("OutputParameters",
                            "a Callback step declares at most 50 outputs, got " +
-                               std::to_string(context.spec.output_parameters.size()));
+                               std::to_string(context.spec.rare().output_parameters.size()));
   }
   auto arguments = Resolve(context.spec.arguments, context.scope);
   if (!arguments) return arguments.error();

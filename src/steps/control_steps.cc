@@ -33,7 +33,7 @@ std::string ModelFileName(std::string_view name) {
 }  // namespace
 
 Result<Preparation> ConditionHandler::Prepare(const StepContext& context) const {
-  auto outcome = EvaluateConditions(context.spec.conditions, context.scope);
+  auto outcome = EvaluateConditions(context.spec.rare().conditions, context.scope);
   if (!outcome) return outcome.error();
   StepResult result;
   result.condition_outcome = *outcome;

@@ -105,7 +105,7 @@ StepResult LambdaResultFrom(const StepSpec& spec, std::string_view function_arn,
     return FunctionFailure(function_arn,
                            "the result must be a JSON object, got " + parsed->Describe());
   }
-  auto typed = TypeOutputs(spec.output_parameters, *parsed, "the function's result");
+  auto typed = TypeOutputs(spec.rare().output_parameters, *parsed, "the function's result");
   if (!typed) return FunctionFailure(function_arn, typed.error().message);
   StepResult result;
   result.properties.Set("OutputParameters", std::move(typed->by_name));
