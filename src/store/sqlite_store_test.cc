@@ -1,6 +1,7 @@
 #include "store/sqlite_store.h"
 
 #include "store/migrations.h"
+#include "store/store_image.h"
 #include "store/testing/scratch_store.h"
 
 #include <gtest/gtest.h>
@@ -316,6 +317,9 @@ TEST_F(SqliteStoreTest, ANewStoreHasTheSchemaTheMigrationsBuild) {
     auto store = SqliteStore::Open(directory_ / "new.db");
     ASSERT_TRUE(store.has_value()) << store.error().message;
   }
+  // Written from the image: the migrations would have left their pages in the write-ahead log
+  // and the file at its first page.
+  EXPECT_EQ(std::filesystem::file_size(directory_ / "new.db"), EmptyStoreImage().file_size);
   {
     sqlite3* database = nullptr;
     ASSERT_EQ(sqlite3_open((directory_ / "migrated.db").c_str(), &database), SQLITE_OK);

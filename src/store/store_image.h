@@ -13,7 +13,7 @@ namespace sluice {
 
 struct StoreImagePiece {
   uint64_t file_offset;
-  uint32_t byte_offset;  // into EmptyStoreImageBytes()
+  uint32_t byte_offset;  // into StoreImage::bytes
   uint32_t size;
 };
 
