@@ -1,10 +1,10 @@
 #include "api/queue_service.h"
 
+#include "base/crypto_library.h"
 #include "base/text.h"
 #include "store/metadata_store.h"
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -48,7 +48,8 @@ bool IsQueueName(std::string_view name) {
 std::string Md5Hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_md5(), nullptr);
+  const CryptoLibrary& crypto = Crypto();
+  crypto.EVP_Digest(text.data(), text.size(), digest, &length, crypto.EVP_md5(), nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   for (unsigned int i = 0; i < length; ++i) {

@@ -1,8 +1,6 @@
 #include "api/sigv4_crypto.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "base/crypto_library.h"
 
 #include <cstdlib>
 
@@ -12,7 +10,9 @@ namespace sluice {
 std::string Sha256(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+  const CryptoLibrary& crypto = Crypto();
+  if (crypto.EVP_Digest(bytes.data(), bytes.size(), digest, &size, crypto.EVP_sha256(), nullptr) !=
+      1) {
     std::abort();
   }
   return std::string(reinterpret_cast<const char*>(digest), size);
@@ -21,9 +21,10 @@ std::string Sha256(std::string_view bytes) {
 std::string HmacSha256(std::string_view key, std::string_view message) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
-           &size) == nullptr) {
+  const CryptoLibrary& crypto = Crypto();
+  if (crypto.HMAC(crypto.EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                  reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
+                  &size) == nullptr) {
     std::abort();
   }
   return std::string(reinterpret_cast<const char*>(digest), size);
@@ -42,7 +43,7 @@ std::string LowerHex(std::string_view bytes) {
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return a.size() == b.size() && Crypto().CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace sluice

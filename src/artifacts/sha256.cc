@@ -1,8 +1,7 @@
 #include "artifacts/sha256.h"
 
 #include "artifacts/file_io.h"
-
-#include <openssl/evp.h>
+#include "base/crypto_library.h"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -16,25 +15,28 @@ namespace {
 constexpr size_t kReadBufferSize = 1 << 18;
 
 struct DigestContextDeleter {
-  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+  void operator()(EVP_MD_CTX* context) const { Crypto().EVP_MD_CTX_free(context); }
 };
 using DigestContext = std::unique_ptr<EVP_MD_CTX, DigestContextDeleter>;
 
 // The only failure OpenSSL reports for SHA-256 is running out of memory.
 DigestContext StartSha256() {
-  DigestContext context(EVP_MD_CTX_new());
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) std::abort();
+  const CryptoLibrary& crypto = Crypto();
+  DigestContext context(crypto.EVP_MD_CTX_new());
+  if (!context || crypto.EVP_DigestInit_ex(context.get(), crypto.EVP_sha256(), nullptr) != 1) {
+    std::abort();
+  }
   return context;
 }
 
 void Update(EVP_MD_CTX* context, const void* bytes, size_t size) {
-  if (EVP_DigestUpdate(context, bytes, size) != 1) std::abort();
+  if (Crypto().EVP_DigestUpdate(context, bytes, size) != 1) std::abort();
 }
 
 std::string FinishHex(EVP_MD_CTX* context) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (EVP_DigestFinal_ex(context, digest, &size) != 1) std::abort();
+  if (Crypto().EVP_DigestFinal_ex(context, digest, &size) != 1) std::abort();
   static constexpr char kHexDigits[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(size * 2);

@@ -1,10 +1,10 @@
 #include "base/random_token.h"
 
-#include <openssl/rand.h>
-
 #include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <string_view>
+#include <sys/random.h>
 
 namespace sluice {
 
@@ -18,9 +18,12 @@ std::string RandomAlphanumeric(size_t length) {
   token.reserve(length);
   std::array<unsigned char, 64> bytes{};
   while (token.size() < length) {
-    // The CSPRNG failing means the process cannot make a secret at all: nothing sensible
-    // remains to do with a half-made token.
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) std::abort();
+    // The kernel's CSPRNG (what OpenSSL seeds itself from); reads of up to 256 bytes are never
+    // short once it is initialised. Its failing means the process cannot make a secret at all:
+    // nothing sensible remains to do with a half-made token.
+    const ssize_t count = getrandom(bytes.data(), bytes.size(), 0);
+    if (count < 0 && errno == EINTR) continue;
+    if (count != static_cast<ssize_t>(bytes.size())) std::abort();
     for (unsigned char byte : bytes) {
       if (byte >= kAccepted) continue;
       token += kAlphabet[byte % kAlphabet.size()];

@@ -1,9 +1,8 @@
 #include "events/event_document.h"
 
+#include "base/crypto_library.h"
 #include "base/time_format.h"
 #include "engine/identifiers.h"
-
-#include <openssl/evp.h>
 
 namespace sluice {
 
@@ -15,7 +14,9 @@ std::string EventId(const Event& event) {
   const std::string material = event.execution_id + "/" + std::to_string(event.sequence);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(material.data(), material.size(), digest, &length, EVP_sha256(), nullptr);
+  const CryptoLibrary& crypto = Crypto();
+  crypto.EVP_Digest(material.data(), material.size(), digest, &length, crypto.EVP_sha256(),
+                    nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   for (int i = 0; i < 16; ++i) {

@@ -1,7 +1,6 @@
 #include "events/webhook_signature.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "base/crypto_library.h"
 
 #include <algorithm>
 
@@ -10,8 +9,10 @@ namespace sluice {
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  const CryptoLibrary& crypto = Crypto();
+  crypto.HMAC(crypto.EVP_sha256(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
+              &length);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   for (unsigned int i = 0; i < length; ++i) {
