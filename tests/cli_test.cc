@@ -49,6 +49,22 @@ TEST(ValidateCommand, AcceptsEverySdkFixtureAndCountsItsStepsAndEdges) {
   }
 }
 
+// OpenSSL is loaded on first use (docs/adr/0009): a command that takes no digest and sends no
+// request does not pay for loading it. The dynamic loader's own report says what it loaded.
+TEST(ValidateCommand, StartsWithoutLoadingOpenSsl) {
+  const auto files = SdkFixtures();
+  ASSERT_FALSE(files.empty());
+  auto result = RunCommand(
+      {"/usr/bin/env", "LD_DEBUG=libs", SLUICE_BINARY, "validate", files.front().string()},
+      kCommandTimeout);
+  ASSERT_FALSE(result.timed_out);
+  EXPECT_EQ(result.exit_code, 0) << result.standard_error;
+  ASSERT_NE(result.standard_error.find("libsqlite3.so"), std::string::npos)
+      << "the loader reported no libraries: " << result.standard_error;
+  EXPECT_EQ(result.standard_error.find("libcrypto.so"), std::string::npos);
+  EXPECT_EQ(result.standard_error.find("libssl.so"), std::string::npos);
+}
+
 TEST(NormalizeCommand, PrintsTheNormalizedDefinitionWhichNormalizesToItself) {
   const std::filesystem::path again = std::filesystem::temp_directory_path() /
                                       ("sluice-normalized-" + std::to_string(getpid()) + ".json");
