@@ -167,10 +167,7 @@ Result<std::vector<QueueMessage>> SqliteStore::ReceiveQueueMessages(
     Rollback();
     return received.error();
   }
-  if (auto committed = Execute("COMMIT"); !committed) {
-    Rollback();
-    return committed.error();
-  }
+  if (auto committed = Commit(); !committed) return committed.error();
   return messages;
 }
 

@@ -130,10 +130,7 @@ Result<void> SqliteStore::CreatePipeline(const PipelineRecord& pipeline,
     Rollback();
     return stored;
   }
-  if (auto committed = Execute("COMMIT"); !committed) {
-    Rollback();
-    return committed;
-  }
+  if (auto committed = Commit(); !committed) return committed;
   return {};
 }
 
@@ -172,10 +169,7 @@ Result<int64_t> SqliteStore::UpdatePipeline(const PipelineRecord& pipeline,
     Rollback();
     return failure;
   }
-  if (auto committed = Execute("COMMIT"); !committed) {
-    Rollback();
-    return committed.error();
-  }
+  if (auto committed = Commit(); !committed) return committed.error();
   return version_id;
 }
 
@@ -208,10 +202,7 @@ Result<void> SqliteStore::DeletePipeline(std::string_view name) {
       return failure;
     }
   }
-  if (auto committed = Execute("COMMIT"); !committed) {
-    Rollback();
-    return committed;
-  }
+  if (auto committed = Commit(); !committed) return committed;
   lock.unlock();
   NotifyExecutionChanged("");
   return {};
@@ -396,10 +387,7 @@ Result<void> SqliteStore::AddTags(std::string_view resource_arn, const std::vect
       return failure;
     }
   }
-  if (auto committed = Execute("COMMIT"); !committed) {
-    Rollback();
-    return committed;
-  }
+  if (auto committed = Commit(); !committed) return committed;
   return {};
 }
 

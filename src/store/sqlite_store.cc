@@ -83,8 +83,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
   // creating the schema's tables and indexes one by one was a tenth of a short run's start.
   // When the copy cannot be made, opening reports why, or the migrations build the schema.
   std::error_code missing;
+  bool is_created_here = false;
   if (!std::filesystem::exists(file, missing) && !missing) {
-    (void)CreateFromEmptyStoreImage(file, durability == Durability::kMachineCrash);
+    auto created = CreateFromEmptyStoreImage(file, durability == Durability::kMachineCrash);
+    is_created_here = created && *created;
   }
   sqlite3* database = nullptr;
   const int status =
@@ -134,7 +136,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
     }
   }
   if (!is_machine_durable) {
-    if (auto done = store->Execute("PRAGMA synchronous=NORMAL"); !done) return done.error();
+    // The first commit creates the write-ahead log, and at synchronous=NORMAL SQLite syncs the
+    // log's header and its directory then: most of a millisecond of a short run's start. A log
+    // that no frame was ever written to holds nothing a lost header could make SQLite misread,
+    // so a store created here stays unsynced until its first commit (Commit below).
+    if (is_created_here) {
+      store->is_synchronous_deferred_ = true;
+    } else if (auto done = store->Execute("PRAGMA synchronous=NORMAL"); !done) {
+      return done.error();
+    }
   }
   return store;
 }
@@ -147,6 +157,20 @@ Result<void> SqliteStore::Execute(const char* sql) {
                   std::string("metadata store: ") + (message ? message : "unknown error"));
     sqlite3_free(message);
     return error;
+  }
+  return {};
+}
+
+Result<void> SqliteStore::Commit() {
+  if (auto committed = Execute("COMMIT"); !committed) {
+    Rollback();
+    return committed;
+  }
+  if (is_synchronous_deferred_) {
+    // Before any checkpoint can run: one without syncing the log first could corrupt the store
+    // in a machine crash.
+    if (auto done = Execute("PRAGMA synchronous=NORMAL"); !done) return done;
+    is_synchronous_deferred_ = false;
   }
   return {};
 }
@@ -206,11 +230,7 @@ Result<void> SqliteStore::ApplyInOneTransaction(const std::vector<Transition*>& 
       return written;
     }
   }
-  if (auto committed = Execute("COMMIT"); !committed) {
-    Rollback();
-    return committed;
-  }
-  return {};
+  return Commit();
 }
 
 void SqliteStore::AddExecutionChangeListener(

@@ -1,5 +1,5 @@
-// MetadataStore in one SQLite file (WAL mode, synchronous=FULL so a committed transition
-// survives a crash of the process or the machine). One connection, guarded by a mutex: the
+// MetadataStore in one SQLite file in WAL mode, as durable as the Durability it is opened with
+// (docs/adr/0005-durability.md). One connection, guarded by a mutex: the
 // engine is the only writer, and readers are short.
 #pragma once
 
@@ -94,6 +94,8 @@ class SqliteStore : public MetadataStore {
   // went into compiling them again for every row); nullptr when `sql` does not compile.
   sqlite3_stmt* Prepared(const char* sql);
   Result<void> Execute(const char* sql);
+  // Commits the caller's transaction, or rolls it back when that fails.
+  Result<void> Commit();
   void Rollback();
   void NotifyExecutionChanged(std::string_view execution_id) const;
 
@@ -103,6 +105,8 @@ class SqliteStore : public MetadataStore {
   std::map<std::string, sqlite3_stmt*, std::less<>> prepared_;  // guarded by mutex_
   std::vector<std::function<void(std::string_view)>> change_listeners_;
   int64_t data_version_ = -1;  // SQLite's count of other connections' commits; guarded by mutex_
+  // A store created by this connection runs at synchronous=OFF until its first commit.
+  bool is_synchronous_deferred_ = false;  // guarded by mutex_
 };
 
 }  // namespace sluice

@@ -38,18 +38,20 @@ Result<void> WriteImage(int fd, const std::filesystem::path& file, bool sync) {
 
 }  // namespace
 
-Result<void> CreateFromEmptyStoreImage(const std::filesystem::path& file, bool sync) {
+Result<bool> CreateFromEmptyStoreImage(const std::filesystem::path& file, bool sync) {
   // Named after this process, so one left by a process that died while writing it is stale.
   const std::string staged = file.string() + ".new-" + std::to_string(getpid());
   UniqueFd fd(open(staged.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) return Failure(file, "creating the new metadata store");
   auto written = WriteImage(fd.get(), file, sync);
+  bool is_placed = false;
   // link() rather than rename(): a store another process created meanwhile is left alone.
-  if (written && link(staged.c_str(), file.c_str()) != 0 && errno != EEXIST) {
-    written = Failure(file, "placing the new metadata store");
+  if (written) {
+    is_placed = link(staged.c_str(), file.c_str()) == 0;
+    if (!is_placed && errno != EEXIST) written = Failure(file, "placing the new metadata store");
   }
   unlink(staged.c_str());
-  if (!written) return written;
+  if (!written) return written.error();
   if (sync) {
     UniqueFd directory(open(file.parent_path().empty() ? "." : file.parent_path().c_str(),
                             O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -57,7 +59,7 @@ Result<void> CreateFromEmptyStoreImage(const std::filesystem::path& file, bool s
       return Failure(file, "syncing the metadata store's directory");
     }
   }
-  return {};
+  return is_placed;
 }
 
 }  // namespace sluice

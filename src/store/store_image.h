@@ -29,7 +29,8 @@ const StoreImage& EmptyStoreImage();
 
 // Writes the empty store at `file` unless something is there already. The file appears whole or
 // not at all (written beside it, then linked into place), so a concurrent opener never reads a
-// partial store. `sync` makes it durable before it appears.
-Result<void> CreateFromEmptyStoreImage(const std::filesystem::path& file, bool sync);
+// partial store. `sync` makes it durable before it appears. True when this call placed it, false
+// when another process's store was there first.
+Result<bool> CreateFromEmptyStoreImage(const std::filesystem::path& file, bool sync);
 
 }  // namespace sluice
