@@ -143,6 +143,34 @@ void ForEachReference(const Expression& expression,
   }
 }
 
+namespace {
+bool ValueReadsArtifacts(const Value& value) {
+  if (value.is_expression()) return ReadsArtifacts(value.as_expression());
+  if (value.is_list()) {
+    for (const Value& item : value.as_list()) {
+      if (ValueReadsArtifacts(item)) return true;
+    }
+  } else if (value.is_map()) {
+    for (const Member& member : value.as_map()) {
+      if (ValueReadsArtifacts(member.value)) return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+bool ReadsArtifacts(const Expression& expression) {
+  const Expression::Node& node = expression.node();
+  if (std::holds_alternative<JsonGetExpression>(node)) return true;
+  if (const auto* join = std::get_if<JoinExpression>(&node)) {
+    if (ValueReadsArtifacts(join->on)) return true;
+    for (const Value& item : join->values) {
+      if (ValueReadsArtifacts(item)) return true;
+    }
+  }
+  return false;
+}
+
 Result<Value> Evaluate(const Expression& expression, const EvaluationScope& scope) {
   Result<Value> result = Value();
   const Expression::Node& node = expression.node();

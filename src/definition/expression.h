@@ -73,6 +73,10 @@ void ForEachReference(const Value& value, const std::function<void(const Referen
 void ForEachReference(const Expression& expression,
                       const std::function<void(const Reference&)>& visit);
 
+// True when evaluating `expression` reads a file or an object (a Std:JsonGet, nested ones
+// included); every other expression is evaluated from what the execution holds in memory.
+bool ReadsArtifacts(const Expression& expression);
+
 // What expressions are evaluated against. An execution implements this over its parameters,
 // its execution variables and the properties of finished steps; reads of property files and
 // S3 objects go through it as well.

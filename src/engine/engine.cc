@@ -421,7 +421,7 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
   }
   auto task = MakeStepTask(execution, step, *handler);
   task->cache_plan = std::move(cache_plan);
-  workers_->Submit([this, task] {
+  RunStepWork(*handler, spec, [this, task] {
     // A new step's own directory is missing too: making it first spares the attempt's mkdir a
     // failed try. A failure is reported by the handler, whose first write into the tree fails.
     (void)MakeDirectories(task->work_dir.parent_path());
@@ -432,6 +432,18 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
       OnPrepared(task, std::move(outcome));
     });
   });
+}
+
+void Engine::RunStepWork(const StepHandler& handler, const StepSpec& spec,
+                         std::function<void()> work) {
+  // Each hand-off to a worker and back wakes two threads, which on a step that does next to
+  // nothing costs more than the step's own work. The result still comes back as a task of its
+  // own on the loop, so the order of what happens next is the same either way.
+  if (handler.IsQuick(spec)) {
+    work();
+  } else {
+    workers_->Submit(std::move(work));
+  }
 }
 
 void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) {
@@ -537,7 +549,8 @@ void Engine::OnJobDone(std::shared_ptr<StepTask> task, JobResult job) {
   if (execution == nullptr) return;
   execution->steps[task->step].job.reset();
   const bool is_stopped = job.outcome == JobResult::Outcome::kStopped;
-  workers_->Submit([this, task, job = std::move(job), is_stopped] {
+  const StepSpec& spec = execution->pipeline->definition.steps[task->step];
+  RunStepWork(*task->handler, spec, [this, task, job = std::move(job), is_stopped] {
     const StepContext context = task->Context(options_, artifacts_, runtimes_);
     StepResult result = CompleteGuarded(*task->handler, context, task->state, job);
     if (task->cache_plan.is_keyed && result.is_success && !is_stopped) {

@@ -122,6 +122,9 @@ class Engine {
   std::shared_ptr<StepTask> MakeStepTask(Execution& execution, size_t step,
                                          const StepHandler& handler);
   void BeginPrepare(Execution& execution, size_t step);
+  // Runs a step's Prepare or Complete `work` on this thread when its handler finds the step
+  // quick (StepHandler::IsQuick), on a worker otherwise.
+  void RunStepWork(const StepHandler& handler, const StepSpec& spec, std::function<void()> work);
   void OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome);
   // Callback steps (engine_callbacks.cc): parks the attempt under a new token, committing the
   // token and the queue's message with its Executing record.

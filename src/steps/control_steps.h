@@ -11,12 +11,14 @@ class ConditionHandler final : public StepHandler {
  public:
   Result<Preparation> Prepare(const StepContext& context) const override;
   StepResult Complete(const StepContext&, const Value&, const JobResult&) const override;
+  bool IsQuick(const StepSpec& spec) const override { return !ResolvingReadsArtifacts(spec); }
 };
 
 class FailHandler final : public StepHandler {
  public:
   Result<Preparation> Prepare(const StepContext& context) const override;
   StepResult Complete(const StepContext&, const Value&, const JobResult&) const override;
+  bool IsQuick(const StepSpec& spec) const override { return !ResolvingReadsArtifacts(spec); }
 };
 
 class ModelHandler final : public StepHandler {

@@ -10,6 +10,21 @@
 #include "steps/image_command.h"
 
 namespace sluice {
+namespace {
+
+bool IsAbsentOrEmptyList(const Value* value) {
+  return value == nullptr || (value->is_list() && value->as_list().empty());
+}
+
+}  // namespace
+
+bool ProcessingHandler::IsQuick(const StepSpec& spec) const {
+  const Value* output_config = spec.arguments.Find("ProcessingOutputConfig");
+  return IsAbsentOrEmptyList(spec.arguments.Find("ProcessingInputs")) &&
+         (output_config == nullptr || IsAbsentOrEmptyList(output_config->Find("Outputs"))) &&
+         !ResolvingReadsArtifacts(spec);
+}
+
 Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const {
   auto resolved = Resolve(context.spec.arguments, context.scope);
   if (!resolved) return resolved.error();

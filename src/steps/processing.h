@@ -10,6 +10,8 @@ class ProcessingHandler final : public StepHandler {
   Result<Preparation> Prepare(const StepContext& context) const override;
   StepResult Complete(const StepContext& context, const Value& state,
                       const JobResult& job) const override;
+  // With no inputs to stage and no outputs to upload.
+  bool IsQuick(const StepSpec& spec) const override;
 };
 
 }  // namespace sluice

@@ -98,7 +98,15 @@ class StepHandler {
                                                           const Value& /*arguments*/) const {
     return std::vector<std::string>{};
   }
+  // True when this step's Prepare and Complete stage, upload and read nothing beyond the
+  // attempt's own tree, so that handing them to a worker thread would cost more than they do:
+  // the engine then runs them on its own thread. False, the default, for anything that may
+  // copy data or wait on the network.
+  virtual bool IsQuick(const StepSpec& /*spec*/) const { return false; }
 };
+
+// True when resolving the step's expressions reads property files or objects (Std:JsonGet).
+bool ResolvingReadsArtifacts(const StepSpec& spec);
 
 // The handler for a step type, or nullptr when the type cannot run here; `why` then says
 // what is missing, for the "not supported locally: ..." failure.

@@ -7,7 +7,14 @@
 #include "steps/training.h"
 #include "steps/transform.h"
 
+#include <algorithm>
+
 namespace sluice {
+
+bool ResolvingReadsArtifacts(const StepSpec& spec) {
+  return std::any_of(spec.expressions.begin(), spec.expressions.end(),
+                     [](const auto& expression) { return ReadsArtifacts(*expression); });
+}
 
 const StepHandler* HandlerFor(StepType type, std::string* why) {
   static const ProcessingHandler processing;
