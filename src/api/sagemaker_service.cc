@@ -1082,8 +1082,10 @@ struct SageMakerService::Impl {
                    {"StepStatus", StepStatusName(run->status)},
                    {"AttemptCount", run->attempt}};
       if (auto spec = specs.find(run->step_name); spec != specs.end()) {
-        if (spec->second->display_name) summary["StepDisplayName"] = *spec->second->display_name;
-        if (spec->second->description) summary["StepDescription"] = *spec->second->description;
+        for (const auto& [key, shown] : {std::pair{"DisplayName", "StepDisplayName"},
+                                         std::pair{"Description", "StepDescription"}}) {
+          if (const std::string* text = spec->second->TextField(key)) summary[shown] = *text;
+        }
       }
       if (run->ended) summary["EndTime"] = EpochSeconds(*run->ended);
       if (!run->failure_reason.empty()) summary["FailureReason"] = run->failure_reason;

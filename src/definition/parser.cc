@@ -367,8 +367,6 @@ class DefinitionParser {
         } else if (parsed.as_string().size() > limit) {
           Fail(where, member.key + " is " + std::to_string(parsed.as_string().size()) +
                           " characters; SageMaker allows at most " + std::to_string(limit));
-        } else {
-          (member.key == "DisplayName" ? step.display_name : step.description) = parsed.as_string();
         }
       } else if (member.key == "CacheConfig") {
         ParseCacheConfig(parsed, where, info, step);

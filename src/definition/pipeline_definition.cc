@@ -4,6 +4,13 @@
 
 namespace sluice {
 
+const std::string* StepSpec::TextField(std::string_view key) const {
+  for (const Member& member : fields) {
+    if (member.key == key) return member.value.is_string() ? &member.value.as_string() : nullptr;
+  }
+  return nullptr;
+}
+
 std::string_view ParameterTypeName(ParameterType type) {
   switch (type) {
     case ParameterType::kString:

@@ -118,16 +118,17 @@ struct StepSpec {
   // ElseSteps members hold null here; the typed fields below are the truth for them.
   Value arguments;
   std::vector<std::string> depends_on;
-  std::optional<std::string> display_name;
-  std::optional<std::string> description;
   // Cache config, retry policies, property files, output parameters, conditions and branches.
   StepRarePartsBox rare_parts;
   const StepRareParts& rare() const { return rare_parts.get(); }
   StepRareParts& mutable_rare() { return rare_parts.Mutable(); }
-  // The step object's other top-level keys in written order, with expressions parsed. Name,
+  // The step object's other top-level keys in written order, with expressions parsed
+  // (DisplayName and Description among them, checked by the parser). Name,
   // Type, Arguments and DependsOn are written back from the members above, at the places
   // `typed_key_positions` keeps, so that most steps hold no list of their keys at all.
   Value::Map fields;
+  // One of `fields` when it is a string (DisplayName, Description), else nullptr.
+  const std::string* TextField(std::string_view key) const;
   // Where each of kTypedStepKeys stands among the step's keys as written (0 is the first), or
   // -1 when the step does not have it.
   std::array<int32_t, 4> typed_key_positions = {-1, -1, -1, -1};
