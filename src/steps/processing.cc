@@ -21,7 +21,8 @@ bool IsAbsentOrEmptyList(const Value* value) {
 bool ProcessingHandler::IsQuick(const StepSpec& spec) const {
   const Value* output_config = spec.arguments.Find("ProcessingOutputConfig");
   return IsAbsentOrEmptyList(spec.arguments.Find("ProcessingInputs")) &&
-         (output_config == nullptr || IsAbsentOrEmptyList(output_config->Find("Outputs"))) &&
+         (output_config == nullptr ||
+          (output_config->is_map() && IsAbsentOrEmptyList(output_config->Find("Outputs")))) &&
          !ResolvingReadsArtifacts(spec);
 }
 

@@ -39,6 +39,9 @@ PipelineDefinition Steps() {
         "Environment": {"MSE": {"Std:Join": {"On": "", "Values": [{"Std:JsonGet": {
           "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.Evaluation"},
           "Path": "mse"}}]}}}}},
+      {"Name": "UploadsWhatAParameterSays", "Type": "Processing", "Arguments": {
+        "AppSpecification": {"ImageUri": "local/x"},
+        "ProcessingOutputConfig": {"Get": "Parameters.Outputs"}}},
       {"Name": "Stop", "Type": "Fail", "Arguments": {"ErrorMessage": "no"}},
       {"Name": "StopWithMse", "Type": "Fail", "Arguments": {"ErrorMessage": {"Std:JsonGet": {
         "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.Evaluation"}, "Path": "mse"}}}}
@@ -62,6 +65,7 @@ TEST(ProcessingHandler, IsQuickOnlyWhenItStagesUploadsAndReadsNothing) {
   EXPECT_FALSE(IsQuick(processing, definition, "Uploads"));
   EXPECT_FALSE(IsQuick(processing, definition, "Evaluate"));
   EXPECT_FALSE(IsQuick(processing, definition, "Reads"));
+  EXPECT_FALSE(IsQuick(processing, definition, "UploadsWhatAParameterSays"));
 }
 
 TEST(FailHandler, IsQuickUnlessItsMessageReadsAPropertyFile) {
