@@ -24,6 +24,7 @@
 #include <set>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <thread>
 #include <unistd.h>
 
 namespace sluice {
@@ -83,6 +84,18 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
     std::cerr << "sluice: --durability " << options.durability << ": expected process or machine\n";
     return 2;
   }
+  auto launcher = FindLauncher(CurrentExecutablePath());
+  if (!launcher) {
+    std::cerr << "sluice: " << launcher.error().ToString() << "\n";
+    return 1;
+  }
+  // posix_spawn holds its caller until the spawner has executed, so it starts on a thread of
+  // its own while the store opens. Without the spawner, jobs start by executing sluice-run,
+  // which is slower but runs them the same.
+  std::unique_ptr<LauncherSpawner> spawner;
+  std::jthread spawning([&] {
+    if (auto started = LauncherSpawner::Start(*launcher); started) spawner = std::move(*started);
+  });
   auto store = SqliteStore::Open(DatabasePath(state), *durability);
   if (!store) {
     std::cerr << "sluice: " << store.error().ToString() << "\n";
@@ -99,12 +112,6 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   if (!runtimes) {
     std::cerr << "sluice: " << runtimes.error().ToString() << "\n";
     return 2;
-  }
-
-  auto launcher = FindLauncher(CurrentExecutablePath());
-  if (!launcher) {
-    std::cerr << "sluice: " << launcher.error().ToString() << "\n";
-    return 1;
   }
 
   EngineOptions engine_options;
@@ -134,10 +141,7 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
 
-  // Without the spawner, jobs start by executing sluice-run, which is slower but runs them the
-  // same.
-  std::unique_ptr<LauncherSpawner> spawner;
-  if (auto started = LauncherSpawner::Start(*launcher); started) spawner = std::move(*started);
+  spawning.join();
   SystemClock clock;
   LocalArtifactStore artifacts(ObjectsPath(state), clock, *durability);
   EventLoop loop;
