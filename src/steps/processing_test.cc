@@ -10,8 +10,8 @@
 namespace sluice {
 namespace {
 
-// The definition's steps: Prepare (reads a property file of Evaluate through Std:JsonGet) and the
-// others as their names say.
+// Steps named for what their Prepare and Complete would do: Reads, StopWithMse and Choose read
+// Evaluate's property file through Std:JsonGet.
 PipelineDefinition Steps() {
   auto definition = ParseDefinition(R"({"Version": "2020-12-01", "Steps": [
       {"Name": "Bare", "Type": "Processing", "Arguments": {
@@ -43,6 +43,13 @@ PipelineDefinition Steps() {
         "AppSpecification": {"ImageUri": "local/x"},
         "ProcessingOutputConfig": {"Get": "Parameters.Outputs"}}},
       {"Name": "Stop", "Type": "Fail", "Arguments": {"ErrorMessage": "no"}},
+      {"Name": "Choose", "Type": "Condition", "Arguments": {"Conditions": [{
+        "Type": "LessThanOrEqualTo", "LeftValue": {"Std:JsonGet": {
+          "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.Evaluation"}, "Path": "mse"}},
+        "RightValue": 6.0}], "IfSteps": [], "ElseSteps": []}},
+      {"Name": "ChooseOnAParameter", "Type": "Condition", "Arguments": {"Conditions": [{
+        "Type": "Equals", "LeftValue": {"Get": "Parameters.Mode"}, "RightValue": "fast"}],
+        "IfSteps": [], "ElseSteps": []}},
       {"Name": "StopWithMse", "Type": "Fail", "Arguments": {"ErrorMessage": {"Std:JsonGet": {
         "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.Evaluation"}, "Path": "mse"}}}}
     ]})");
@@ -73,6 +80,13 @@ TEST(FailHandler, IsQuickUnlessItsMessageReadsAPropertyFile) {
   const FailHandler fail;
   EXPECT_TRUE(IsQuick(fail, definition, "Stop"));
   EXPECT_FALSE(IsQuick(fail, definition, "StopWithMse"));
+}
+
+TEST(ConditionHandler, IsQuickUnlessAConditionReadsAPropertyFile) {
+  const PipelineDefinition definition = Steps();
+  const ConditionHandler condition;
+  EXPECT_TRUE(IsQuick(condition, definition, "ChooseOnAParameter"));
+  EXPECT_FALSE(IsQuick(condition, definition, "Choose"));
 }
 
 }  // namespace
