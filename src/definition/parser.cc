@@ -345,10 +345,10 @@ class DefinitionParser {
           continue;
         }
         if (step.type == StepType::kCondition) {
-          step.arguments = ParseConditionArguments(value, where, step, branches);
+          step.arguments = StepArguments(ParseConditionArguments(value, where, step, branches));
         } else {
-          step.arguments =
-              ParseExpressions(std::move(value), where, errors_, &argument_expressions);
+          step.arguments = StepArguments(
+              ParseExpressions(std::move(value), where, errors_, &argument_expressions));
         }
         continue;
       }

@@ -1,8 +1,29 @@
 #include "definition/pipeline_definition.h"
 
+#include "definition/expression_parser.h"
+#include "definition/json.h"
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace sluice {
+
+StepArguments::StepArguments(const Value& parsed)
+    : json_(parsed.is_map() && parsed.as_map().empty() ? std::string() : WriteJson(parsed)) {}
+
+Value StepArguments::Parse() const {
+  if (json_.empty()) return Value::EmptyMap();
+  Result<Value> raw = ParseJson(json_);
+  Errors errors;
+  Value parsed = raw ? ParseExpressions(std::move(*raw), "", errors) : Value();
+  if (!raw || !errors.empty()) {
+    std::fprintf(stderr, "sluice: step arguments written as %s do not read back\n",
+                 json_.c_str());
+    std::abort();
+  }
+  return parsed;
+}
 
 const std::string* StepSpec::TextField(std::string_view key) const {
   for (const Member& member : fields) {

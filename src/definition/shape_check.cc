@@ -225,8 +225,10 @@ bool FollowsApiShape(const StepSpec& step) {
   const std::string_view shape_name = InfoOf(step.type).arguments_shape;
   if (shape_name.empty()) return true;
   const ApiShape* shape = FindApiShape(shape_name);
-  if (shape == nullptr || !step.arguments.is_map()) return true;
-  for (const Member& member : step.arguments.as_map()) {
+  if (shape == nullptr) return true;
+  const Value arguments = step.arguments.Parse();
+  if (!arguments.is_map()) return true;
+  for (const Member& member : arguments.as_map()) {
     if (shape->FindMember(member.key) != nullptr) return true;
   }
   return false;

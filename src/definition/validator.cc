@@ -48,16 +48,17 @@ class Validator {
     }
     CheckDependsOn(step);
     for (const auto& expression : step.expressions) CheckExpression(*expression, &step);
-    CheckPropertyFileOutputs(step);
+    const Value arguments = step.arguments.Parse();
+    CheckPropertyFileOutputs(step, arguments);
     const std::string_view shape_name = InfoOf(step.type).arguments_shape;
     if (!shape_name.empty()) {
       if (const ApiShape* shape = FindApiShape(shape_name)) {
-        CheckArguments(step.arguments, *shape, step.location + "/Arguments", report_.errors,
+        CheckArguments(arguments, *shape, step.location + "/Arguments", report_.errors,
                        report_.warnings);
       }
     }
     if (step.type == StepType::kFail) {
-      if (const Value* message = step.arguments.Find("ErrorMessage");
+      if (const Value* message = arguments.Find("ErrorMessage");
           message != nullptr && !message->is_string() && !message->is_expression()) {
         Fail(step.location + "/Arguments/ErrorMessage",
              "expected a string or a pipeline variable, got " + message->Describe());
@@ -185,11 +186,11 @@ class Validator {
   }
 
   // Each property file must name an output of its step, or there is nothing to read it from.
-  void CheckPropertyFileOutputs(const StepSpec& step) {
+  void CheckPropertyFileOutputs(const StepSpec& step, const Value& arguments) {
     if (step.rare().property_files.empty()) return;
     std::vector<std::string_view> outputs;
     bool all_literal = true;
-    const Value* config = step.arguments.Find("ProcessingOutputConfig");
+    const Value* config = arguments.Find("ProcessingOutputConfig");
     const Value* list = config != nullptr ? config->Find("Outputs") : nullptr;
     if (list != nullptr && list->is_list()) {
       for (const Value& output : list->as_list()) {

@@ -9,9 +9,10 @@ namespace sluice {
 namespace {
 
 Value ArgumentsToValue(const PipelineDefinition& definition, const StepSpec& step) {
-  if (step.type != StepType::kCondition) return step.arguments;
+  Value written = step.arguments.Parse();
+  if (step.type != StepType::kCondition) return written;
   Value arguments = Value::EmptyMap();
-  for (const Member& argument : step.arguments.as_map()) {
+  for (const Member& argument : written.as_map()) {
     if (argument.key == "Conditions") {
       Value::List conditions;
       for (const Condition& condition : step.rare().conditions)

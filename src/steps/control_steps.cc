@@ -50,7 +50,8 @@ StepResult ConditionHandler::Complete(const StepContext&, const Value&, const Jo
 
 Result<Preparation> FailHandler::Prepare(const StepContext& context) const {
   std::string message;
-  if (const Value* written = context.spec.arguments.Find("ErrorMessage"); written) {
+  const Value arguments = context.spec.arguments.Parse();
+  if (const Value* written = arguments.Find("ErrorMessage"); written) {
     auto rendered = Resolve(*written, context.scope);
     if (!rendered) return rendered.error();
     message = rendered->is_string() ? rendered->as_string() : RenderForJoin(*rendered);
@@ -67,7 +68,7 @@ StepResult FailHandler::Complete(const StepContext&, const Value&, const JobResu
 }
 
 Result<Preparation> ModelHandler::Prepare(const StepContext& context) const {
-  auto resolved = Resolve(context.spec.arguments, context.scope);
+  auto resolved = Resolve(context.spec.arguments.Parse(), context.scope);
   if (!resolved) return resolved.error();
   Value model = *resolved;
   const std::string arn = ResourceArn(context.execution, "model", context.job_name);
@@ -106,7 +107,7 @@ Result<Value> FindModel(const std::filesystem::path& resources_dir, std::string_
 }
 
 Result<Preparation> RegisterModelHandler::Prepare(const StepContext& context) const {
-  auto resolved = Resolve(context.spec.arguments, context.scope);
+  auto resolved = Resolve(context.spec.arguments.Parse(), context.scope);
   if (!resolved) return resolved.error();
   Value package = *resolved;
   const std::string group = StringAt(package, {"ModelPackageGroupName"});

@@ -19,15 +19,16 @@ bool IsAbsentOrEmptyList(const Value* value) {
 }  // namespace
 
 bool ProcessingHandler::IsQuick(const StepSpec& spec) const {
-  const Value* output_config = spec.arguments.Find("ProcessingOutputConfig");
-  return IsAbsentOrEmptyList(spec.arguments.Find("ProcessingInputs")) &&
+  const Value arguments = spec.arguments.Parse();
+  const Value* output_config = arguments.Find("ProcessingOutputConfig");
+  return IsAbsentOrEmptyList(arguments.Find("ProcessingInputs")) &&
          (output_config == nullptr ||
           (output_config->is_map() && IsAbsentOrEmptyList(output_config->Find("Outputs")))) &&
          !ResolvingReadsArtifacts(spec);
 }
 
 Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const {
-  auto resolved = Resolve(context.spec.arguments, context.scope);
+  auto resolved = Resolve(context.spec.arguments.Parse(), context.scope);
   if (!resolved) return resolved.error();
   const Value& arguments = *resolved;
   const MlLayout layout(context.work_dir / "ml", context.isolation);
