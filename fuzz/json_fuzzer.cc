@@ -1,7 +1,8 @@
 // JSON text -> ParseJson(), checked against nlohmann-json: what Sluice accepts, nlohmann accepts
 // with the same value; what nlohmann accepts and Sluice refuses must be one of the things Sluice
 // refuses on purpose (duplicate keys, nesting past 256 levels, numbers too large for a double).
-// What Sluice accepts it writes back as text that reads the same again.
+// What Sluice accepts it writes back as text that reads the same again, and reading it with a
+// sink on the root's "Steps" list gives the same value once the items taken are put back.
 #include "definition/json.h"
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,20 @@ bool IsDeliberateRefusal(const std::string& message) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const auto ours = sluice::ParseJson(text);
+  sluice::Value::List taken;
+  const sluice::ListItemSink sink{"Steps", [&](sluice::Value item, size_t index) {
+                                    SLUICE_FUZZ_CHECK(index == taken.size());
+                                    taken.push_back(std::move(item));
+                                  }};
+  auto sunk = sluice::ParseJson(text, "", sluice::NullMembers::kKeep, sink);
+  SLUICE_FUZZ_CHECK(sunk.has_value() == ours.has_value());
+  if (sunk && !taken.empty()) {
+    sluice::Value* steps = sunk->Find("Steps");
+    SLUICE_FUZZ_CHECK(steps != nullptr && steps->is_list() &&
+                      steps->as_list().size() == taken.size());
+    steps->as_list() = std::move(taken);
+  }
+  if (sunk) SLUICE_FUZZ_CHECK(*sunk == *ours);
   const Json theirs = Json::parse(text.begin(), text.end(), nullptr, false);
   if (!ours) {
     // nlohmann ends its input at a NUL byte, so it accepts `1\0garbage`; JSON does not.

@@ -88,8 +88,8 @@ void AppendUtf8(uint32_t code_point, std::string& out) {
 
 class Reader {
  public:
-  Reader(std::string_view text, NullMembers null_members)
-      : text_(text), null_members_(null_members) {}
+  Reader(std::string_view text, NullMembers null_members, const ListItemSink* sink)
+      : text_(text), null_members_(null_members), sink_(sink) {}
 
   Result<Value> Read(std::string_view where) {
     // A byte-order mark is not JSON, but editors write one.
@@ -527,6 +527,7 @@ class Reader {
     }
     ++at_;
     const size_t base = items_.size();
+    const bool is_sunk = IsSinkList();
     path_.push_back(Level{});
     SkipWhitespace();
     if (at_ < text_.size() && text_[at_] == ']') {
@@ -543,6 +544,10 @@ class Reader {
         // Read into a local: items_ grows, and may move, while the item is read.
         Value item = ReadValue(depth + 1);
         if (failed_) return Value();
+        if (is_sunk) {
+          sink_->take(std::move(item), items_.size() - base);
+          item = Value();
+        }
         items_.push_back(std::move(item));
         SkipWhitespace();
         if (at_ < text_.size() && text_[at_] == ',') {
@@ -564,6 +569,12 @@ class Reader {
     return list;
   }
 
+  // Whether the list starting now is the sink's: the value of a member of the root object.
+  bool IsSinkList() {
+    if (sink_ == nullptr || path_.size() != 1 || path_[0].key_offset == kNoMember) return false;
+    return StringAt(path_[0].key_offset) == std::optional<std::string>(sink_->member);
+  }
+
   // Where a reader is, for the JSON Pointer of an error: the member of an object being read
   // (the offset of its name in the text) or the index in a list.
   static constexpr size_t kNoMember = std::numeric_limits<size_t>::max();
@@ -574,6 +585,7 @@ class Reader {
 
   std::string_view text_;
   NullMembers null_members_;
+  const ListItemSink* sink_;
   size_t at_ = 0;
   // The members and items of every container being read, innermost last; a container takes
   // its own off the end when it closes, at its final size.
@@ -589,7 +601,12 @@ class Reader {
 }  // namespace
 
 Result<Value> ParseJson(std::string_view text, std::string_view where, NullMembers null_members) {
-  return Reader(text, null_members).Read(where);
+  return Reader(text, null_members, nullptr).Read(where);
+}
+
+Result<Value> ParseJson(std::string_view text, std::string_view where, NullMembers null_members,
+                        const ListItemSink& sink) {
+  return Reader(text, null_members, &sink).Read(where);
 }
 
 }  // namespace sluice

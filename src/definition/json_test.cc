@@ -31,6 +31,28 @@ TEST(Json, RejectsDuplicateKeysNamingTheObject) {
             "1:26: invalid JSON: duplicate key \"Name\" in the object at /Steps/0");
 }
 
+TEST(Json, HandsEachItemOfTheSinkListToItsTakerAsItIsRead) {
+  std::vector<std::pair<std::string, size_t>> taken;
+  const ListItemSink sink{"Steps", [&](Value item, size_t index) {
+                            taken.emplace_back(WriteJson(item), index);
+                          }};
+  Result<Value> value = ParseJson(
+      R"({"Steps": [{"a": 1}, 2], "Other": [3], "Nested": {"Steps": [4]}})", "", {}, sink);
+  ASSERT_TRUE(value.has_value()) << value.error().ToString();
+  EXPECT_EQ(taken, (std::vector<std::pair<std::string, size_t>>{{R"({"a":1})", 0}, {"2", 1}}));
+  EXPECT_EQ(WriteJson(*value), R"({"Steps":[null,null],"Other":[3],"Nested":{"Steps":[4]}})");
+}
+
+TEST(Json, ASinkListInvalidAfterItsFirstItemsIsStillAnError) {
+  size_t taken = 0;
+  const ListItemSink sink{"Steps", [&](Value, size_t) { ++taken; }};
+  Result<Value> value = ParseJson(R"({"Steps": [1, 2})", "", {}, sink);
+  ASSERT_FALSE(value.has_value());
+  EXPECT_EQ(value.error().ToString(),
+            "1:16: invalid JSON: expected \",\" or \"]\" after an item of the list, got \"}\"");
+  EXPECT_EQ(taken, 2u);
+}
+
 TEST(Json, RefusesDocumentsNestedTooDeeply) {
   const std::string text = std::string(300, '[') + std::string(300, ']');
   Result<Value> value = ParseJson(text);

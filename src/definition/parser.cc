@@ -119,6 +119,25 @@ class DefinitionParser {
  public:
   explicit DefinitionParser(Errors& warnings) : warnings_(warnings) {}
 
+  // Top-level steps are parsed one by one as the JSON reader reads them, so that the document's
+  // tree never holds them all: without that, the tree of a large definition was the peak of a
+  // run's memory.
+  Result<PipelineDefinition, Errors> ParseText(std::string_view text) {
+    const ListItemSink sink{"Steps", [this](Value item, size_t index) {
+                              streamed_steps_ = true;
+                              auto parsed =
+                                  ParseStep(item, PointerAppend("/Steps", index), std::nullopt,
+                                            false);
+                              if (parsed) definition_.top_level_steps.push_back(*parsed);
+                            }};
+    Result<Value> document = ParseJson(text, "", NullMembers::kLeaveOut, sink);
+    if (!document) return Errors{document.error()};
+    // Reported where the steps stand among the document's members, as for a parsed document.
+    streamed_step_errors_ = std::move(errors_);
+    errors_.clear();
+    return Parse(std::move(*document));
+  }
+
   // `document` has no null-valued members left (see StripNullMembers).
   Result<PipelineDefinition, Errors> Parse(Value document) {
     if (!document.is_map()) {
@@ -301,6 +320,12 @@ class DefinitionParser {
       return;
     }
     if (raw.as_list().empty()) Fail(pointer, "a pipeline needs at least one step");
+    if (streamed_steps_) {
+      for (Error& error : streamed_step_errors_) errors_.push_back(std::move(error));
+      streamed_step_errors_.clear();
+      definition_.steps.shrink_to_fit();
+      return;
+    }
     // Steps in Condition branches come on top, but most definitions keep most steps here.
     definition_.steps.reserve(raw.as_list().size());
     for (size_t i = 0; i < raw.as_list().size(); ++i) {
@@ -750,16 +775,16 @@ class DefinitionParser {
 
   Errors errors_;
   Errors& warnings_;
+  bool streamed_steps_ = false;
+  Errors streamed_step_errors_;
   PipelineDefinition definition_;
 };
 
 }  // namespace
 
 Result<PipelineDefinition, Errors> ParseDefinition(std::string_view text, Errors* warnings) {
-  Result<Value> document = ParseJson(text, "", NullMembers::kLeaveOut);
-  if (!document) return Errors{document.error()};
   Errors ignored;
-  return DefinitionParser(warnings != nullptr ? *warnings : ignored).Parse(std::move(*document));
+  return DefinitionParser(warnings != nullptr ? *warnings : ignored).ParseText(text);
 }
 
 Result<PipelineDefinition, Errors> ParseDefinitionDocument(const Value& document,

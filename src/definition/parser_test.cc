@@ -162,6 +162,34 @@ TEST(Parser, ReportsEveryStructuralProblemInOnePass) {
                 "/Steps/1/DependOn: unknown step key \"DependOn\" (did you mean \"DependsOn\"?)"}));
 }
 
+TEST(Parser, KeepsArgumentsAsCompactTextThatReadsBackWithTheirExpressions) {
+  auto definition = ParseDefinition(R"({"Version": "2020-12-01",
+    "Parameters": [{"Name": "Mode", "Type": "String"}],
+    "Steps": [{"Name": "A", "Type": "Processing", "Arguments": {
+      "Environment": {"MODE": {"Get": "Parameters.Mode"}, "EMPTY": null},
+      "AppSpecification": {"ImageUri": "local/x", "ContainerEntrypoint": ["/bin/true"]}}}]})");
+  ASSERT_TRUE(definition.has_value()) << definition.error().front().ToString();
+  const StepArguments& arguments = definition->steps[0].arguments;
+  EXPECT_EQ(arguments.json(),
+            R"({"Environment":{"MODE":{"Get":"Parameters.Mode"}},)"
+            R"("AppSpecification":{"ImageUri":"local/x","ContainerEntrypoint":["/bin/true"]}})");
+  const Value parsed = arguments.Parse();
+  const Value* mode = parsed.Find("Environment")->Find("MODE");
+  ASSERT_NE(mode, nullptr);
+  EXPECT_TRUE(mode->is_expression());
+  EXPECT_EQ(definition->steps[0].expressions.size(), 1u);
+}
+
+TEST(Parser, ReportsOnlyTheSyntaxErrorOfADefinitionWhoseStepsWereAlreadyRead) {
+  auto definition = ParseDefinition(R"({"Version": "2020-12-01",
+    "Steps": [{"Name": "A", "Type": "Trainng", "Arguments": {}}],)");
+  ASSERT_FALSE(definition.has_value());
+  ASSERT_EQ(definition.error().size(), 1u);
+  EXPECT_EQ(definition.error()[0].ToString(),
+            "2:66: invalid JSON: expected the name of the next member in double quotes, got the "
+            "end of the text");
+}
+
 TEST(Parser, WarnsAboutUnrenderedCloudFormationSubstitutions) {
   Errors warnings;
   auto definition = ParseDefinition(R"({"Version": "2020-12-01", "Parameters": [{"Name": "Input",
