@@ -3,7 +3,9 @@
 #include "base/duration.h"
 #include "base/text.h"
 #include "definition/expression_parser.h"
+#include "definition/api_shapes.h"
 #include "definition/json.h"
+#include "definition/shape_check.h"
 
 #include <algorithm>
 
@@ -369,12 +371,12 @@ class DefinitionParser {
           Fail(where, "expected an object of arguments, got " + value.Describe());
           continue;
         }
-        if (step.type == StepType::kCondition) {
-          step.arguments = StepArguments(ParseConditionArguments(value, where, step, branches));
-        } else {
-          step.arguments = StepArguments(
-              ParseExpressions(std::move(value), where, errors_, &argument_expressions));
-        }
+        const Value parsed =
+            step.type == StepType::kCondition
+                ? ParseConditionArguments(value, where, step, branches)
+                : ParseExpressions(std::move(value), where, errors_, &argument_expressions);
+        CheckArgumentShape(parsed, where, step);
+        step.arguments = StepArguments(parsed);
         continue;
       }
       if (member.key == "Name" || member.key == "Type") continue;
@@ -433,6 +435,19 @@ class DefinitionParser {
                   key == "ElseSteps");
     }
     return index;
+  }
+
+  // Here rather than in the validator: once the step is parsed, its Arguments are text.
+  static void CheckArgumentShape(const Value& arguments, const std::string& where,
+                                 StepSpec& step) {
+    step.arguments_follow_api_shape = FollowsApiShape(step.type, arguments);
+    const std::string_view shape_name = InfoOf(step.type).arguments_shape;
+    const ApiShape* shape = shape_name.empty() ? nullptr : FindApiShape(shape_name);
+    if (shape == nullptr) return;
+    Errors errors, warnings;
+    CheckArguments(arguments, *shape, where, errors, warnings);
+    if (!errors.empty()) step.mutable_rare().argument_errors = std::move(errors);
+    if (!warnings.empty()) step.mutable_rare().argument_warnings = std::move(warnings);
   }
 
   bool ParseStepName(const Value& raw, const std::string& pointer, StepSpec& step) {

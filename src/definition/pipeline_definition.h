@@ -6,6 +6,7 @@
 // treats as absent).
 #pragma once
 
+#include "base/result.h"
 #include "definition/condition.h"
 #include "definition/step_type.h"
 #include "definition/value.h"
@@ -85,6 +86,10 @@ struct StepRareParts {
   std::vector<Condition> conditions;                   // Condition steps
   std::vector<size_t> if_steps;                        // indices into PipelineDefinition::steps
   std::vector<size_t> else_steps;
+  // What the check of the Arguments against their API shape found, made by the parser while
+  // their tree was at hand and reported by the validator.
+  Errors argument_errors;
+  Errors argument_warnings;
 };
 
 // Owns a StepRareParts, made on first write; copies copy it.
@@ -158,6 +163,8 @@ struct StepSpec {
   std::vector<std::shared_ptr<const Expression>> expressions;
   std::optional<size_t> parent;  // the Condition step whose branch holds this step
   bool is_in_else_branch = false;
+  // False when none of the Arguments is a member of the type's API request (FollowsApiShape).
+  bool arguments_follow_api_shape = true;
 
   std::string location;  // JSON Pointer, e.g. "/Steps/3/Arguments/IfSteps/0"
 };

@@ -221,13 +221,11 @@ void CheckArguments(const Value& arguments, const ApiShape& shape, const std::st
   CheckStructure(arguments, shape, at, errors, warnings);
 }
 
-bool FollowsApiShape(const StepSpec& step) {
-  const std::string_view shape_name = InfoOf(step.type).arguments_shape;
+bool FollowsApiShape(StepType type, const Value& arguments) {
+  const std::string_view shape_name = InfoOf(type).arguments_shape;
   if (shape_name.empty()) return true;
   const ApiShape* shape = FindApiShape(shape_name);
-  if (shape == nullptr) return true;
-  const Value arguments = step.arguments.Parse();
-  if (!arguments.is_map()) return true;
+  if (shape == nullptr || !arguments.is_map()) return true;
   for (const Member& member : arguments.as_map()) {
     if (shape->FindMember(member.key) != nullptr) return true;
   }
@@ -238,7 +236,7 @@ std::optional<std::string> CheckPropertyPath(const StepSpec& step, const Propert
   if (path.empty()) return "names no property";
   // A step whose Arguments are placeholders (SDK test stand-ins, custom steps) has no known
   // property document.
-  if (!FollowsApiShape(step)) return std::nullopt;
+  if (!step.arguments_follow_api_shape) return std::nullopt;
   switch (step.type) {
     case StepType::kCondition:
       return CheckFixedMembers(path, {"Outcome"});

@@ -20,7 +20,7 @@ void CheckArguments(const Value& arguments, const ApiShape& shape, const std::st
 
 // False when none of the step's Arguments is a member of the API request its type stands for
 // (SDK test stand-ins and custom steps write placeholders there).
-bool FollowsApiShape(const StepSpec& step);
+bool FollowsApiShape(StepType type, const Value& arguments);
 
 // nullopt when `path` exists on steps of `step`'s type (or the type's document is not known);
 // otherwise what is wrong, e.g. `has no property "ModelArtifact" (did you mean

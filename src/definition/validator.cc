@@ -48,16 +48,14 @@ class Validator {
     }
     CheckDependsOn(step);
     for (const auto& expression : step.expressions) CheckExpression(*expression, &step);
-    const Value arguments = step.arguments.Parse();
-    CheckPropertyFileOutputs(step, arguments);
-    const std::string_view shape_name = InfoOf(step.type).arguments_shape;
-    if (!shape_name.empty()) {
-      if (const ApiShape* shape = FindApiShape(shape_name)) {
-        CheckArguments(arguments, *shape, step.location + "/Arguments", report_.errors,
-                       report_.warnings);
-      }
-    }
+    CheckPropertyFileOutputs(step);
+    const StepRareParts& rare = step.rare();
+    report_.errors.insert(report_.errors.end(), rare.argument_errors.begin(),
+                          rare.argument_errors.end());
+    report_.warnings.insert(report_.warnings.end(), rare.argument_warnings.begin(),
+                            rare.argument_warnings.end());
     if (step.type == StepType::kFail) {
+      const Value arguments = step.arguments.Parse();
       if (const Value* message = arguments.Find("ErrorMessage");
           message != nullptr && !message->is_string() && !message->is_expression()) {
         Fail(step.location + "/Arguments/ErrorMessage",
@@ -186,8 +184,9 @@ class Validator {
   }
 
   // Each property file must name an output of its step, or there is nothing to read it from.
-  void CheckPropertyFileOutputs(const StepSpec& step, const Value& arguments) {
+  void CheckPropertyFileOutputs(const StepSpec& step) {
     if (step.rare().property_files.empty()) return;
+    const Value arguments = step.arguments.Parse();
     std::vector<std::string_view> outputs;
     bool all_literal = true;
     const Value* config = arguments.Find("ProcessingOutputConfig");
