@@ -33,9 +33,8 @@ TEST(Json, RejectsDuplicateKeysNamingTheObject) {
 
 TEST(Json, HandsEachItemOfTheSinkListToItsTakerAsItIsRead) {
   std::vector<std::pair<std::string, size_t>> taken;
-  const ListItemSink sink{"Steps", [&](Value item, size_t index) {
-                            taken.emplace_back(WriteJson(item), index);
-                          }};
+  const ListItemSink sink{
+      "Steps", [&](Value item, size_t index) { taken.emplace_back(WriteJson(item), index); }};
   Result<Value> value = ParseJson(
       R"({"Steps": [{"a": 1}, 2], "Other": [3], "Nested": {"Steps": [4]}})", "", {}, sink);
   ASSERT_TRUE(value.has_value()) << value.error().ToString();

@@ -2,8 +2,8 @@
 
 #include "base/duration.h"
 #include "base/text.h"
-#include "definition/expression_parser.h"
 #include "definition/api_shapes.h"
+#include "definition/expression_parser.h"
 #include "definition/json.h"
 #include "definition/shape_check.h"
 
@@ -127,9 +127,8 @@ class DefinitionParser {
   Result<PipelineDefinition, Errors> ParseText(std::string_view text) {
     const ListItemSink sink{"Steps", [this](Value item, size_t index) {
                               streamed_steps_ = true;
-                              auto parsed =
-                                  ParseStep(item, PointerAppend("/Steps", index), std::nullopt,
-                                            false);
+                              auto parsed = ParseStep(item, PointerAppend("/Steps", index),
+                                                      std::nullopt, false);
                               if (parsed) definition_.top_level_steps.push_back(*parsed);
                             }};
     Result<Value> document = ParseJson(text, "", NullMembers::kLeaveOut, sink);
@@ -438,8 +437,7 @@ class DefinitionParser {
   }
 
   // Here rather than in the validator: once the step is parsed, its Arguments are text.
-  static void CheckArgumentShape(const Value& arguments, const std::string& where,
-                                 StepSpec& step) {
+  static void CheckArgumentShape(const Value& arguments, const std::string& where, StepSpec& step) {
     step.arguments_follow_api_shape = FollowsApiShape(step.type, arguments);
     const std::string_view shape_name = InfoOf(step.type).arguments_shape;
     const ApiShape* shape = shape_name.empty() ? nullptr : FindApiShape(shape_name);

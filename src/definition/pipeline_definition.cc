@@ -18,8 +18,7 @@ Value StepArguments::Parse() const {
   Errors errors;
   Value parsed = raw ? ParseExpressions(std::move(*raw), "", errors) : Value();
   if (!raw || !errors.empty()) {
-    std::fprintf(stderr, "sluice: step arguments written as %s do not read back\n",
-                 json_.c_str());
+    std::fprintf(stderr, "sluice: step arguments written as %s do not read back\n", json_.c_str());
     std::abort();
   }
   return parsed;
