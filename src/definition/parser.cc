@@ -67,19 +67,6 @@ std::optional<std::string> NameProblem(std::string_view what, std::string_view n
   return std::nullopt;
 }
 
-// SageMaker treats null-valued members as absent; the parser reads a document without them.
-void StripNullMembers(Value& value) {
-  if (value.is_list()) {
-    for (Value& item : value.as_list()) StripNullMembers(item);
-  } else if (value.is_map()) {
-    Value::Map& map = value.as_map();
-    map.erase(std::remove_if(map.begin(), map.end(),
-                             [](const Member& member) { return member.value.is_null(); }),
-              map.end());
-    for (Member& member : map) StripNullMembers(member.value);
-  }
-}
-
 std::optional<ParameterType> ParameterTypeFromName(std::string_view name) {
   if (name == "String") return ParameterType::kString;
   if (name == "Integer") return ParameterType::kInteger;
@@ -126,7 +113,6 @@ class DefinitionParser {
   // run's memory.
   Result<PipelineDefinition, Errors> ParseText(std::string_view text) {
     const ListItemSink sink{"Steps", [this](Value item, size_t index) {
-                              streamed_steps_ = true;
                               auto parsed = ParseStep(item, PointerAppend("/Steps", index),
                                                       std::nullopt, false);
                               if (parsed) definition_.top_level_steps.push_back(*parsed);
@@ -139,7 +125,7 @@ class DefinitionParser {
     return Parse(std::move(*document));
   }
 
-  // `document` has no null-valued members left (see StripNullMembers).
+  // `document` has no null-valued members left: SageMaker treats them as absent.
   Result<PipelineDefinition, Errors> Parse(Value document) {
     if (!document.is_map()) {
       Fail("", "expected the definition to be a JSON object, got " + document.Describe());
@@ -313,26 +299,17 @@ class DefinitionParser {
 
   // ---- Steps ----
 
-  // Steps are read from the document, which the parser owns: their Arguments, the bulk of a
-  // definition, are moved into the parsed steps rather than copied.
-  void ParseTopLevelSteps(Value& raw, const std::string& pointer) {
+  // The items of a list of top-level steps were parsed as they were read (ParseText): what is
+  // left is the list itself, and the steps' errors to report where it stands.
+  void ParseTopLevelSteps(const Value& raw, const std::string& pointer) {
     if (!raw.is_list()) {
       Fail(pointer, "expected a list of steps, got " + raw.Describe());
       return;
     }
     if (raw.as_list().empty()) Fail(pointer, "a pipeline needs at least one step");
-    if (streamed_steps_) {
-      for (Error& error : streamed_step_errors_) errors_.push_back(std::move(error));
-      streamed_step_errors_.clear();
-      definition_.steps.shrink_to_fit();
-      return;
-    }
-    // Steps in Condition branches come on top, but most definitions keep most steps here.
-    definition_.steps.reserve(raw.as_list().size());
-    for (size_t i = 0; i < raw.as_list().size(); ++i) {
-      auto index = ParseStep(raw.as_list()[i], PointerAppend(pointer, i), std::nullopt, false);
-      if (index) definition_.top_level_steps.push_back(*index);
-    }
+    for (Error& error : streamed_step_errors_) errors_.push_back(std::move(error));
+    streamed_step_errors_.clear();
+    definition_.steps.shrink_to_fit();
   }
 
   std::optional<size_t> ParseStep(Value& raw, const std::string& pointer,
@@ -788,7 +765,6 @@ class DefinitionParser {
 
   Errors errors_;
   Errors& warnings_;
-  bool streamed_steps_ = false;
   Errors streamed_step_errors_;
   PipelineDefinition definition_;
 };
@@ -798,14 +774,6 @@ class DefinitionParser {
 Result<PipelineDefinition, Errors> ParseDefinition(std::string_view text, Errors* warnings) {
   Errors ignored;
   return DefinitionParser(warnings != nullptr ? *warnings : ignored).ParseText(text);
-}
-
-Result<PipelineDefinition, Errors> ParseDefinitionDocument(const Value& document,
-                                                           Errors* warnings) {
-  Errors ignored;
-  Value stripped = document;
-  StripNullMembers(stripped);
-  return DefinitionParser(warnings != nullptr ? *warnings : ignored).Parse(std::move(stripped));
 }
 
 }  // namespace sluice

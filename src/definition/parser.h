@@ -17,7 +17,5 @@ inline constexpr size_t kMaxDefinitionSize = 1'048'576;
 // Problems SageMaker would accept but that are probably mistakes go to `warnings`.
 Result<PipelineDefinition, Errors> ParseDefinition(std::string_view text,
                                                    Errors* warnings = nullptr);
-Result<PipelineDefinition, Errors> ParseDefinitionDocument(const Value& document,
-                                                           Errors* warnings = nullptr);
 
 }  // namespace sluice
