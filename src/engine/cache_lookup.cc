@@ -51,7 +51,7 @@ CacheLookup LookUpStepCache(const CachePlan& plan, const StepContext& context,
                             const Clock& clock) {
   CacheLookup lookup;
   const StepType type = context.spec.type;
-  auto arguments = Resolve(context.spec.arguments.Parse(), context.scope);
+  auto arguments = ResolveArguments(context);
   if (!arguments) {
     lookup.decision = NotCached("the arguments do not resolve: " + arguments.error().ToString());
     return lookup;

@@ -193,7 +193,7 @@ Result<Preparation> CallbackHandler::Prepare(const StepContext& context) const {
                            "a Callback step declares at most 50 outputs, got " +
                                std::to_string(context.spec.rare().output_parameters.size()));
   }
-  auto arguments = Resolve(context.spec.arguments.Parse(), context.scope);
+  auto arguments = ResolveArguments(context);
   if (!arguments) return arguments.error();
   Preparation preparation;
   preparation.callback = CallbackRequest{url->as_string(), *queue, std::move(*arguments)};

@@ -68,7 +68,7 @@ StepResult FailHandler::Complete(const StepContext&, const Value&, const JobResu
 }
 
 Result<Preparation> ModelHandler::Prepare(const StepContext& context) const {
-  auto resolved = Resolve(context.spec.arguments.Parse(), context.scope);
+  auto resolved = ResolveArguments(context);
   if (!resolved) return resolved.error();
   Value model = *resolved;
   const std::string arn = ResourceArn(context.execution, "model", context.job_name);
@@ -107,7 +107,7 @@ Result<Value> FindModel(const std::filesystem::path& resources_dir, std::string_
 }
 
 Result<Preparation> RegisterModelHandler::Prepare(const StepContext& context) const {
-  auto resolved = Resolve(context.spec.arguments.Parse(), context.scope);
+  auto resolved = ResolveArguments(context);
   if (!resolved) return resolved.error();
   Value package = *resolved;
   const std::string group = StringAt(package, {"ModelPackageGroupName"});

@@ -121,7 +121,7 @@ Result<Preparation> LambdaHandler::Prepare(const StepContext& context) const {
   if (!arn) return arn.error();
   auto timeout = LambdaTimeout(context.spec);
   if (!timeout) return timeout.error();
-  auto event = Resolve(context.spec.arguments.Parse(), context.scope);
+  auto event = ResolveArguments(context);
   if (!event) return event.error();
 
   auto functions = FunctionMap::LoadIfPresent(context.functions_file);

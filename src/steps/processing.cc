@@ -28,7 +28,7 @@ bool ProcessingHandler::IsQuick(const StepSpec& spec) const {
 }
 
 Result<Preparation> ProcessingHandler::Prepare(const StepContext& context) const {
-  auto resolved = Resolve(context.spec.arguments.Parse(), context.scope);
+  auto resolved = ResolveArguments(context);
   if (!resolved) return resolved.error();
   const Value& arguments = *resolved;
   const MlLayout layout(context.work_dir / "ml", context.isolation);

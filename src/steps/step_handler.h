@@ -52,6 +52,11 @@ struct StepContext {
   std::filesystem::path functions_file = {};
 };
 
+// The step's Arguments with every expression in them evaluated in the context's scope.
+inline Result<Value> ResolveArguments(const StepContext& context) {
+  return Resolve(context.spec.arguments.Parse(), context.scope);
+}
+
 struct StepResult {
   bool is_success = true;
   FailureClass failure_class = FailureClass::kNone;

@@ -39,7 +39,7 @@ std::string TrimSlash(std::string uri) {
 }  // namespace
 
 Result<Preparation> TrainingHandler::Prepare(const StepContext& context) const {
-  auto resolved = Resolve(context.spec.arguments.Parse(), context.scope);
+  auto resolved = ResolveArguments(context);
   if (!resolved) return resolved.error();
   const Value& arguments = *resolved;
   const MlLayout layout(context.work_dir / "ml", context.isolation);

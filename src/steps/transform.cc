@@ -17,7 +17,7 @@ constexpr std::string_view kConfigFile = "/opt/ml/transform/config.json";
 }  // namespace
 
 Result<Preparation> TransformHandler::Prepare(const StepContext& context) const {
-  auto resolved = Resolve(context.spec.arguments.Parse(), context.scope);
+  auto resolved = ResolveArguments(context);
   if (!resolved) return resolved.error();
   const Value& arguments = *resolved;
   const std::string where = context.spec.location + "/Arguments";
