@@ -29,6 +29,10 @@ namespace {
 
 constexpr size_t kMaxExecutionFailureReason = 1300;
 constexpr size_t kMaxStepFailureReason = 1024;
+// How long a step's Executing record may wait for the next commit to share. A job that ends
+// sooner has it committed with its end: one commit fewer per step, where a step that does
+// little costs a few.
+constexpr std::chrono::milliseconds kLateCommitDelay(5);
 
 // Everything of one attempt lives in one directory: the handler's work (the `ml/` tree), the
 // log, and the launcher's records. Each directory and file a step creates is an inode to
@@ -279,6 +283,17 @@ void Engine::Commit(Transition transition, std::function<void()> after) {
   loop_.Post([this] { Flush(); });
 }
 
+void Engine::CommitSoon(Transition transition) {
+  pending_.push_back(std::move(transition));
+  pending_after_.emplace_back();
+  if (is_flush_scheduled_ || is_late_flush_armed_) return;
+  is_late_flush_armed_ = true;
+  loop_.RunAfter(kLateCommitDelay, [this] {
+    is_late_flush_armed_ = false;
+    if (!pending_.empty() && !is_flush_scheduled_) Flush();
+  });
+}
+
 void Engine::Flush() {
   is_flush_scheduled_ = false;
   if (IsFlushDeferred()) return;
@@ -421,7 +436,7 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
   }
   auto task = MakeStepTask(execution, step, *handler);
   task->cache_plan = std::move(cache_plan);
-  RunStepWork(*handler, spec, [this, task] {
+  RunStepWork(execution, step, *handler, [this, task] {
     // A new step's own directory is missing too: making it first spares the attempt's mkdir a
     // failed try. A failure is reported by the handler, whose first write into the tree fails.
     (void)MakeDirectories(task->work_dir.parent_path());
@@ -434,12 +449,14 @@ void Engine::BeginPrepare(Execution& execution, size_t step) {
   });
 }
 
-void Engine::RunStepWork(const StepHandler& handler, const StepSpec& spec,
+void Engine::RunStepWork(Execution& execution, size_t step, const StepHandler& handler,
                          std::function<void()> work) {
   // Each hand-off to a worker and back wakes two threads, which on a step that does next to
   // nothing costs more than the step's own work. The result still comes back as a task of its
   // own on the loop, so the order of what happens next is the same either way.
-  if (handler.IsQuick(spec)) {
+  std::optional<bool>& is_quick = execution.steps[step].is_quick;
+  if (!is_quick) is_quick = handler.IsQuick(execution.pipeline->definition.steps[step]);
+  if (*is_quick) {
     work();
   } else {
     workers_->Submit(std::move(work));
@@ -504,7 +521,9 @@ void Engine::OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome) 
     transition.cache_decisions.push_back(std::move(*state.cache_decision));
     state.cache_decision.reset();
   }
-  Commit(std::move(transition));
+  // Lost in a crash, the record leaves the attempt Starting, and a Starting attempt launched
+  // again finds this launch in its run directory (Engine::Resume) instead of repeating it.
+  CommitSoon(std::move(transition));
 }
 
 Result<JobId> Engine::AdoptJob(Execution& execution, size_t step) {
@@ -549,18 +568,18 @@ void Engine::OnJobDone(std::shared_ptr<StepTask> task, JobResult job) {
   if (execution == nullptr) return;
   execution->steps[task->step].job.reset();
   const bool is_stopped = job.outcome == JobResult::Outcome::kStopped;
-  const StepSpec& spec = execution->pipeline->definition.steps[task->step];
-  RunStepWork(*task->handler, spec, [this, task, job = std::move(job), is_stopped] {
-    const StepContext context = task->Context(options_, artifacts_, runtimes_);
-    StepResult result = CompleteGuarded(*task->handler, context, task->state, job);
-    if (task->cache_plan.is_keyed && result.is_success && !is_stopped) {
-      task->existing_outputs =
-          ExistingOutputs(artifacts_, OutputUrisOf(context.spec.type, result.properties));
-    }
-    loop_.Post([this, task, result = std::move(result), is_stopped]() mutable {
-      OnCompleted(task, std::move(result), is_stopped);
-    });
-  });
+  RunStepWork(
+      *execution, task->step, *task->handler, [this, task, job = std::move(job), is_stopped] {
+        const StepContext context = task->Context(options_, artifacts_, runtimes_);
+        StepResult result = CompleteGuarded(*task->handler, context, task->state, job);
+        if (task->cache_plan.is_keyed && result.is_success && !is_stopped) {
+          task->existing_outputs =
+              ExistingOutputs(artifacts_, OutputUrisOf(context.spec.type, result.properties));
+        }
+        loop_.Post([this, task, result = std::move(result), is_stopped]() mutable {
+          OnCompleted(task, std::move(result), is_stopped);
+        });
+      });
 }
 
 void Engine::OnCompleted(std::shared_ptr<StepTask> task, StepResult result, bool is_stopped) {

@@ -116,6 +116,9 @@ class Engine {
   void LoadSucceededStep(Execution& execution, size_t step, const StepRun& run);
   Result<std::string, Errors> Begin(std::unique_ptr<Execution> execution, Transition transition);
   void Commit(Transition transition, std::function<void()> after = {});
+  // Commits `transition` with whatever is committed next, or after kLateCommitDelay if nothing
+  // is. For a record whose loss in a crash is already recovered from (see OnPrepared).
+  void CommitSoon(Transition transition);
   void Flush();
   void PerformActions(Execution& execution, const std::vector<Action>& actions);
   void StartAttempt(Execution& execution, size_t step);
@@ -124,7 +127,8 @@ class Engine {
   void BeginPrepare(Execution& execution, size_t step);
   // Runs a step's Prepare or Complete `work` on this thread when its handler finds the step
   // quick (StepHandler::IsQuick), on a worker otherwise.
-  void RunStepWork(const StepHandler& handler, const StepSpec& spec, std::function<void()> work);
+  void RunStepWork(Execution& execution, size_t step, const StepHandler& handler,
+                   std::function<void()> work);
   void OnPrepared(std::shared_ptr<StepTask> task, PrepareOutcome outcome);
   // Callback steps (engine_callbacks.cc): parks the attempt under a new token, committing the
   // token and the queue's message with its Executing record.
@@ -166,6 +170,7 @@ class Engine {
   std::vector<Transition> pending_;
   std::vector<std::function<void()>> pending_after_;
   bool is_flush_scheduled_ = false;
+  bool is_late_flush_armed_ = false;
   size_t cache_lookups_in_flight_ = 0;
   bool is_flush_deferred_ = false;
   bool is_commit_window_over_ = false;

@@ -28,6 +28,9 @@ struct StepState {
   StepStatus status = StepStatus::kNotStarted;
   bool is_stop_requested = false;
   bool condition_outcome = true;
+  // Whether the step's handler finds it quick (StepHandler::IsQuick), once asked: the answer
+  // depends on the definition only, and asking parses the step's Arguments.
+  std::optional<bool> is_quick;
   int64_t attempt = 0;
   TimePoint first_started;
   // The current attempt's record as last committed, from its start until it succeeds; a failed

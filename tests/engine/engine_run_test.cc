@@ -237,6 +237,29 @@ TEST(EngineRun, AScriptHardCodingOptMlProcessingPathsRunsUnchangedInIsolation) {
   EXPECT_EQ(run.ReadObject("s3://bucket/result/count.txt"), "3");
 }
 
+TEST(EngineRun, ARunningStepIsRecordedAsExecutingWhileItsJobRuns) {
+  // A job that ends at once has its Executing record committed with its end; one that runs on
+  // must be seen running in the store (by `sluice steps`, the API) within moments. The job
+  // itself reads the store until its step says Executing, and fails if that takes 10 s.
+  LocalRun run;
+  const std::filesystem::path script = run.state_dir() / "wait_for_executing.py";
+  std::ofstream(script) << R"(import sqlite3, sys, time
+store = sqlite3.connect(sys.argv[1])
+for _ in range(1000):
+    row = store.execute("SELECT status FROM step_runs WHERE step_name = 'Long'").fetchone()
+    if row and row[0] == 'Executing':
+        sys.exit(0)
+    time.sleep(0.01)
+print('still', row[0] if row else 'unrecorded', 'after 10 s')
+sys.exit(1)
+)";
+  const std::string database = (run.state_dir() / "sluice.db").string();
+  const RunOutcome outcome = run.Run(Definition(
+      {ShellStep("Long", "python3 " + script.string() + " " + database + " || exit 1")}));
+  EXPECT_EQ(outcome.execution.status, ExecutionStatus::kSucceeded)
+      << outcome.execution.failure_reason;
+}
+
 TEST(EngineRun, RetriesACapacityErrorWithBackoffUntilTheStepSucceeds) {
   LocalRun run;
   // Time stands still for the engine, so the planned attempt times are exact.
