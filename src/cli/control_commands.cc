@@ -19,9 +19,16 @@ namespace sluice {
 namespace {
 
 // Recompiles the definition snapshot an execution runs.
+// `record` may come from a listing, which leaves the definition out.
 Result<std::shared_ptr<const CompiledPipeline>, Errors> CompileSnapshot(
-    const ExecutionRecord& record) {
-  CompileOutcome compiled = Compile(record.definition);
+    MetadataStore& store, const ExecutionRecord& record) {
+  std::string definition = record.definition;
+  if (definition.empty()) {
+    auto found = store.FindExecution(record.id);
+    if (!found) return Errors{found.error()};
+    if (*found) definition = std::move((*found)->definition);
+  }
+  CompileOutcome compiled = Compile(definition);
   if (!compiled.pipeline) return compiled.errors;
   return compiled.pipeline;
 }
@@ -118,7 +125,7 @@ int RunRetry(const HostOptions& host, const std::string& execution_id, int64_t p
           return Errors{NotFound("execution " + Quote(execution_id), "is not known here")};
         auto runs = store.ListStepRuns(execution_id);
         if (!runs) return Errors{runs.error()};
-        auto pipeline = CompileSnapshot(**found);
+        auto pipeline = CompileSnapshot(store, **found);
         if (!pipeline) return pipeline.error();
         ResumeRequest request{**found, std::move(*runs), *pipeline, ResumeMode::kRetry,
                               parallelism};
@@ -143,7 +150,7 @@ int RunResume(const HostOptions& host, const std::string& execution_id) {
           if (EngineOf(state, record.id)) continue;  // another engine runs it
           auto runs = store.ListStepRuns(record.id);
           if (!runs) return Errors{runs.error()};
-          auto pipeline = CompileSnapshot(record);
+          auto pipeline = CompileSnapshot(store, record);
           if (!pipeline) return pipeline.error();
           const bool was_stopping = record.status == ExecutionStatus::kStopping;
           auto id = engine.Resume(

@@ -66,7 +66,14 @@ void ResumeUnfinished(Engine& engine, MetadataStore& store, const std::filesyste
       std::cerr << "sluice: " << runs.error().ToString() << "\n";
       continue;
     }
-    CompileOutcome compiled = Compile(record.definition);
+    // A listed record leaves the definition out.
+    auto found = store.FindExecution(record.id);
+    if (!found || !*found) {
+      std::cerr << "sluice: execution " << record.id << " cannot continue: "
+                << (found ? std::string("it is gone") : found.error().ToString()) << "\n";
+      continue;
+    }
+    CompileOutcome compiled = Compile((*found)->definition);
     if (!compiled.pipeline) {
       std::cerr << "sluice: execution " << record.id << " cannot continue: its definition "
                 << "does not compile\n";

@@ -42,7 +42,7 @@ class MetadataStore {
   virtual void NoticeChangesElsewhere() = 0;
 
   virtual Result<std::optional<ExecutionRecord>> FindExecution(std::string_view id) = 0;
-  // Newest first.
+  // Newest first. Listed records leave the definition's text out (FindExecution has it).
   virtual Result<std::vector<ExecutionRecord>> ListExecutions(size_t limit) = 0;
   // Every attempt of every step, in the order they started.
   virtual Result<std::vector<StepRun>> ListStepRuns(std::string_view execution_id) = 0;
@@ -87,7 +87,8 @@ class MetadataStore {
   virtual Result<void> PutExecutionDetails(const ExecutionDetails& details) = 0;
   virtual Result<std::optional<ExecutionDetails>> FindExecutionDetails(
       std::string_view execution_id) = 0;
-  // A pipeline's executions, a page at a time (kName sorts by id, as ARNs sort).
+  // A pipeline's executions, a page at a time (kName sorts by id, as ARNs sort), without their
+  // definitions' text, as ListExecutions.
   virtual Result<std::vector<ExecutionRecord>> ListPipelineExecutions(
       std::string_view pipeline_name, const ListQuery& query) = 0;
   // The step run whose job (or model, or package) has this name, newest attempt.

@@ -13,6 +13,10 @@ inline constexpr const char* kExecutionColumns =
     "id, pipeline_name, display_name, status, failure_reason, "
     "(SELECT d.definition FROM execution_definitions d WHERE d.execution_id = executions.id), "
     "parameters, max_parallel_steps, created_ms, last_modified_ms";
+// The same, with an empty definition: what a listing reads, where each text may be a megabyte.
+inline constexpr const char* kExecutionSummaryColumns =
+    "id, pipeline_name, display_name, status, failure_reason, '', "
+    "parameters, max_parallel_steps, created_ms, last_modified_ms";
 
 inline ExecutionRecord ReadExecution(const SqliteStatement& row) {
   ExecutionRecord record;

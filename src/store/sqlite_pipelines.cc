@@ -307,7 +307,7 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListPipelineExecutions(
   std::lock_guard lock(mutex_);
   ListQuery all_ids = list;
   all_ids.name_prefix.clear();
-  Query query(database_, std::string("SELECT ") + kExecutionColumns +
+  Query query(database_, std::string("SELECT ") + kExecutionSummaryColumns +
                              " FROM executions WHERE pipeline_name = ?" +
                              ListClauses(all_ids, "created_ms", "id"));
   query.Bind(1, pipeline_name);

@@ -404,7 +404,7 @@ Result<std::optional<ExecutionRecord>> SqliteStore::FindExecution(std::string_vi
 
 Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(size_t limit) {
   std::lock_guard lock(mutex_);
-  const std::string sql = std::string("SELECT ") + kExecutionColumns +
+  const std::string sql = std::string("SELECT ") + kExecutionSummaryColumns +
                           " FROM executions ORDER BY created_ms DESC, id DESC LIMIT ?1";
   Statement query(database_, sql.c_str());
   query.Bind(1, static_cast<int64_t>(limit));

@@ -212,6 +212,21 @@ TEST_F(SqliteStoreTest, ListsExecutionsNewestFirst) {
   EXPECT_EQ(store->ListExecutions(1)->size(), 1u);
 }
 
+TEST_F(SqliteStoreTest, ListsExecutionsWithoutTheirDefinitionsWhichFindingOneReads) {
+  // A listing of many executions would otherwise read every definition, each up to a megabyte.
+  auto store = OpenStore();
+  Transition transition;
+  transition.execution = Execution("e1", 1);
+  ASSERT_TRUE(store->Apply(transition).has_value());
+  auto listed = *store->ListExecutions(10);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].definition, "");
+  EXPECT_EQ(listed[0].parameters_json, R"({"Threshold": 6.0})");
+  auto found = *store->FindExecution("e1");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->definition, R"({"Version": "2020-12-01"})");
+}
+
 TEST_F(SqliteStoreTest, RefusesAStepOfAnUnknownExecutionAndWritesNothing) {
   auto store = OpenStore();
   Transition orphan;
