@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -209,6 +210,52 @@ TEST_F(LauncherSpawnerTest, RecordsWhyAJobCouldNotStart) {
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->launch_error, "log file \"" + options.log_file.string() +
                                          "\": cannot open: No such file or directory");
+}
+
+// A spawner that answers the first launch request as `answer` (Python statements over `s`,
+// the socket, and `message(fields)`, which frames a reply) says, then exits.
+std::filesystem::path BrokenSpawner(const ScratchDirectory& scratch, const std::string& answer) {
+  const std::filesystem::path program = scratch / "broken-spawner";
+  std::ofstream(program) << R"(#!/usr/bin/env python3
+import socket, struct, sys
+s = socket.socket(fileno=int(sys.argv[2]))
+def field(text):
+    data = text.encode()
+    return struct.pack("=I", len(data)) + data
+def message(fields):
+    body = b"".join(field(f) for f in fields)
+    return struct.pack("=I", len(body)) + body
+(length,) = struct.unpack("=I", s.recv(4, socket.MSG_WAITALL))
+s.recv(length, socket.MSG_WAITALL)
+)" << answer << "\n";
+  ::chmod(program.c_str(), 0755);
+  return program;
+}
+
+TEST_F(LauncherSpawnerTest, ABrokenReplyIsAnErrorThatSaysSoNotACrash) {
+  struct Case {
+    std::string answer;
+    ErrorCode code;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {R"(s.sendall(message(["job", "1"])))", ErrorCode::kInternal, "sent a malformed reply"},
+      {R"(s.sendall(message(["job", "1", "1", "", ""])))", ErrorCode::kInternal,
+       "sent no descriptor"},
+      {R"(socket.send_fds(s, [message(["job", "one", "1", "", ""])], [0]))", ErrorCode::kInternal,
+       "sent a malformed reply"},
+      {R"(s.sendall(struct.pack("=I", 100) + b"cut short"))", ErrorCode::kUnavailable, "is gone"},
+  };
+  for (const Case& broken : cases) {
+    SCOPED_TRACE(broken.answer);
+    auto spawner = LauncherSpawner::Start(BrokenSpawner(scratch_, broken.answer));
+    ASSERT_TRUE(spawner) << spawner.error().ToString();
+    auto launched = (*spawner)->Spawn(Shell("exit 0"));
+    ASSERT_FALSE(launched);
+    EXPECT_EQ(launched.error().code, broken.code);
+    EXPECT_NE(launched.error().ToString().find(broken.says), std::string::npos)
+        << launched.error().ToString();
+  }
 }
 
 }  // namespace
