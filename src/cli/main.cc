@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"bwrap", "none"}));
     command->add_option("--runtimes", host.runtimes_file,
                         "Image runtime map (default: runtimes.json in the state directory)");
-    command->add_flag("--quiet", host.is_quiet, "Print only the outcome");
+    command->add_flag("--quiet", host.is_quiet,
+                      "Print nothing but why an execution failed, if one did");
     command
         ->add_option("--durability", host.durability,
                      "process: state survives any Sluice process being killed (default); "
