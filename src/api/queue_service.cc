@@ -50,13 +50,7 @@ std::string Md5Hex(std::string_view text) {
   unsigned int length = 0;
   const CryptoLibrary& crypto = Crypto();
   crypto.EVP_Digest(text.data(), text.size(), digest, &length, crypto.EVP_md5(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return LowerHex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 Json MessagesJson(const std::vector<QueueMessage>& messages) {

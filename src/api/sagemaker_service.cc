@@ -284,14 +284,7 @@ Json TagsJson(const std::vector<Tag>& tags) {
 constexpr std::string_view kTokenPrefix = "sluice-page-";
 
 std::string EncodeToken(int64_t offset) {
-  std::string hex;
-  const std::string plain = std::string(kTokenPrefix) + std::to_string(offset);
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char c : plain) {
-    hex += kHex[c >> 4];
-    hex += kHex[c & 15];
-  }
-  return hex;
+  return LowerHex(std::string(kTokenPrefix) + std::to_string(offset));
 }
 
 ApiResult<int64_t> DecodeToken(const std::string& token) {

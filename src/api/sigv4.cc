@@ -1,6 +1,7 @@
 #include "api/sigv4.h"
 
 #include "api/sigv4_crypto.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <ctime>

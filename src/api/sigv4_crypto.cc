@@ -30,18 +30,6 @@ std::string HmacSha256(std::string_view key, std::string_view message) {
   return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
-std::string LowerHex(std::string_view bytes) {
-  static constexpr char kHexDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    hex += kHexDigits[byte >> 4];
-    hex += kHexDigits[byte & 0xf];
-  }
-  return hex;
-}
-
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && Crypto().CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

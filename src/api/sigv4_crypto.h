@@ -11,8 +11,6 @@ namespace sluice {
 std::string Sha256(std::string_view bytes);
 std::string HmacSha256(std::string_view key, std::string_view message);
 
-std::string LowerHex(std::string_view bytes);
-
 // Compares in time independent of where the two differ, so that a forged signature cannot be
 // found byte by byte from answer times.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

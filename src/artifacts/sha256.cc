@@ -2,6 +2,7 @@
 
 #include "artifacts/file_io.h"
 #include "base/crypto_library.h"
+#include "base/text.h"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -37,14 +38,7 @@ std::string FinishHex(EVP_MD_CTX* context) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   if (Crypto().EVP_DigestFinal_ex(context, digest, &size) != 1) std::abort();
-  static constexpr char kHexDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(size * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    hex += kHexDigits[digest[i] >> 4];
-    hex += kHexDigits[digest[i] & 0xf];
-  }
-  return hex;
+  return LowerHex(std::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
 }  // namespace

@@ -29,4 +29,7 @@ std::string DidYouMean(std::string_view name, const std::vector<std::string_view
 
 std::string Join(const std::vector<std::string>& parts, std::string_view separator);
 
+// Two lowercase hexadecimal digits per byte, as digests are shown.
+std::string LowerHex(std::string_view bytes);
+
 }  // namespace sluice

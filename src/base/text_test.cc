@@ -27,5 +27,10 @@ TEST(Text, EscapesJsonPointerTokens) {
 
 TEST(Text, QuotesControlCharacters) { EXPECT_EQ(Quote("a\"b\n\x01"), "\"a\\\"b\\n\\u0001\""); }
 
+TEST(Text, WritesBytesAsLowercaseHexIncludingHighAndZeroBytes) {
+  EXPECT_EQ(LowerHex(std::string_view("\x00\x0f\xab\xff", 4)), "000fabff");
+  EXPECT_EQ(LowerHex(""), "");
+}
+
 }  // namespace
 }  // namespace sluice

@@ -1,6 +1,7 @@
 #include "events/event_document.h"
 
 #include "base/crypto_library.h"
+#include "base/text.h"
 #include "base/time_format.h"
 #include "engine/identifiers.h"
 
@@ -17,13 +18,9 @@ std::string EventId(const Event& event) {
   const CryptoLibrary& crypto = Crypto();
   crypto.EVP_Digest(material.data(), material.size(), digest, &length, crypto.EVP_sha256(),
                     nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
-    id += kHex[digest[i] >> 4];
-    id += kHex[digest[i] & 0xf];
-  }
+  // The first 16 bytes, shaped as a UUID: 8-4-4-4-12 digits.
+  std::string id = LowerHex(std::string_view(reinterpret_cast<const char*>(digest), 16));
+  for (size_t dash : {8, 13, 18, 23}) id.insert(dash, 1, '-');
   return id;
 }
 

@@ -1,6 +1,7 @@
 #include "events/webhook_signature.h"
 
 #include "base/crypto_library.h"
+#include "base/text.h"
 
 #include <algorithm>
 
@@ -13,13 +14,7 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   crypto.HMAC(crypto.EVP_sha256(), key.data(), static_cast<int>(key.size()),
               reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
               &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  return LowerHex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string SignatureValue(std::string_view secret, int64_t unix_seconds, std::string_view body) {
