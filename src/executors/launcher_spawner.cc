@@ -36,6 +36,10 @@ namespace {
 // machine) and then fields, each its length and its bytes.
 using Length = uint32_t;
 
+// Far above any real request or reply (a command line and environment are bounded by ARG_MAX),
+// and low enough that a corrupt length is refused at once rather than awaited.
+constexpr Length kMaxMessageLength = 64u << 20;
+
 // How long a destroyed spawner's owner waits for it to exit.
 constexpr int kSpawnerExitTimeoutMilliseconds = 2000;
 
@@ -92,9 +96,11 @@ bool SendMessage(int socket, const std::string& fields, int passed = -1) {
   return true;
 }
 
-// Reads one whole message; nothing at end of file or on error. A descriptor passed with it is
+// Reads one whole message; nothing at end of file, on error or when the length it announces is
+// over kMaxMessageLength (then `oversized`, when given, is set). A descriptor passed with it is
 // kept in `passed`.
-std::optional<std::string> ReceiveMessage(int socket, UniqueFd* passed = nullptr) {
+std::optional<std::string> ReceiveMessage(int socket, UniqueFd* passed = nullptr,
+                                          bool* oversized = nullptr) {
   std::string message;
   size_t wanted = sizeof(Length);
   bool has_length = false;
@@ -126,6 +132,10 @@ std::optional<std::string> ReceiveMessage(int socket, UniqueFd* passed = nullptr
     if (!has_length && message.size() >= sizeof(Length)) {
       Length length = 0;
       std::memcpy(&length, message.data(), sizeof length);
+      if (length > kMaxMessageLength) {
+        if (oversized != nullptr) *oversized = true;
+        return std::nullopt;
+      }
       message.erase(0, sizeof length);
       wanted = length;
       has_length = true;
@@ -396,10 +406,16 @@ Result<SpawnedLauncher> LauncherSpawner::Spawn(const LauncherOptions& options) {
   const std::string where = "launcher spawner (pid " + std::to_string(pid_) + ")";
   UniqueFd pidfd;
   std::optional<std::string> reply;
+  bool oversized = false;
   if (SendMessage(socket_.get(), EncodeRequest(options)))
-    reply = ReceiveMessage(socket_.get(), &pidfd);
+    reply = ReceiveMessage(socket_.get(), &pidfd, &oversized);
   if (!reply) {
     socket_.reset();
+    if (oversized) {
+      return MakeError(ErrorCode::kInternal, where,
+                       "sent a reply longer than " + std::to_string(kMaxMessageLength) +
+                           " bytes; it is no longer used");
+    }
     return MakeError(ErrorCode::kUnavailable, where, "is gone");
   }
   const std::vector<std::string> fields = Fields(*reply);

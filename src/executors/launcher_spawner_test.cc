@@ -245,6 +245,9 @@ TEST_F(LauncherSpawnerTest, ABrokenReplyIsAnErrorThatSaysSoNotACrash) {
       {R"(socket.send_fds(s, [message(["job", "one", "1", "", ""])], [0]))", ErrorCode::kInternal,
        "sent a malformed reply"},
       {R"(s.sendall(struct.pack("=I", 100) + b"cut short"))", ErrorCode::kUnavailable, "is gone"},
+      // Stays connected, so a reader that believed the length would wait for ever.
+      {R"(s.sendall(struct.pack("=I", 0xFFFFFFF0) + b"x"); s.recv(1))", ErrorCode::kInternal,
+       "sent a reply longer than 67108864 bytes"},
   };
   for (const Case& broken : cases) {
     SCOPED_TRACE(broken.answer);
