@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <unordered_set>
 
@@ -153,6 +154,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::filesystem::pa
 }
 
 Result<void> SqliteStore::Execute(const char* sql) {
+  // A kept statement: every write transaction begins and commits, and compiling BEGIN and COMMIT
+  // each time cost more than running them.
+  const bool is_one_statement = std::strchr(sql, ';') == nullptr;
+  if (sqlite3_stmt* kept = is_one_statement ? Prepared(sql) : nullptr; kept != nullptr) {
+    const int status = sqlite3_step(kept);
+    sqlite3_reset(kept);
+    if (status == SQLITE_DONE || status == SQLITE_ROW) return {};
+    return MakeError(ErrorCode::kIo, file_.string(),
+                     std::string("metadata store: ") + sqlite3_errmsg(database_));
+  }
   char* message = nullptr;
   if (sqlite3_exec(database_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
     Error error =
@@ -265,20 +276,24 @@ void SqliteStore::NotifyExecutionChanged(std::string_view execution_id) const {
 
 namespace {
 
-// The columns a later record of an attempt changes, bound as WriteStepRun binds them.
+// The columns a later record of an attempt changes, bound as WriteStepRun binds them. The texts
+// are read where they are: `run` outlives the statement, and copying its property and state
+// documents (then freeing the copies) was a large part of writing a step's record.
 void BindStepRunColumns(Statement& statement, const StepRun& run) {
-  statement.Bind(1, run.execution_id).Bind(2, run.step_name).Bind(3, run.attempt);
-  statement.Bind(4, run.step_type).Bind(5, StepStatusName(run.status)).Bind(6, run.job_name);
-  statement.Bind(7, FailureClassName(run.failure_class)).Bind(8, run.failure_reason);
-  statement.Bind(9, run.properties_json).Bind(10, run.metadata_json).Bind(11, run.log_file);
+  statement.BindUncopied(1, run.execution_id).BindUncopied(2, run.step_name).Bind(3, run.attempt);
+  statement.BindUncopied(4, run.step_type).BindUncopied(5, StepStatusName(run.status));
+  statement.BindUncopied(6, run.job_name);
+  statement.BindUncopied(7, FailureClassName(run.failure_class));
+  statement.BindUncopied(8, run.failure_reason).BindUncopied(9, run.properties_json);
+  statement.BindUncopied(10, run.metadata_json).BindUncopied(11, run.log_file);
   statement.Bind(12, ToMillis(run.started));
   if (run.ended) {
     statement.Bind(13, ToMillis(*run.ended));
   } else {
     statement.BindNull(13);
   }
-  statement.Bind(14, run.run_directory).Bind(15, run.job_process_id);
-  statement.Bind(16, run.job_process_start_time).Bind(17, run.handler_state_json);
+  statement.BindUncopied(14, run.run_directory).Bind(15, run.job_process_id);
+  statement.Bind(16, run.job_process_start_time).BindUncopied(17, run.handler_state_json);
 }
 
 }  // namespace
@@ -382,8 +397,9 @@ Result<void> SqliteStore::Write(Transition& transition,
     Statement insert(database_,
                      Prepared("INSERT INTO events (time_ms, execution_id, step_name, status, "
                               "detail) VALUES (?1, ?2, ?3, ?4, ?5)"));
-    insert.Bind(1, ToMillis(event.time)).Bind(2, event.execution_id).Bind(3, event.step_name);
-    insert.Bind(4, event.status).Bind(5, event.detail);
+    insert.Bind(1, ToMillis(event.time)).BindUncopied(2, event.execution_id);
+    insert.BindUncopied(3, event.step_name).BindUncopied(4, event.status);
+    insert.BindUncopied(5, event.detail);
     if (insert.Step() != SQLITE_DONE) return fail(insert, "writing an event");
     event.sequence = sqlite3_last_insert_rowid(database_);
   }

@@ -93,6 +93,7 @@ class SqliteStore : public MetadataStore {
   // The write path's statements, compiled once per connection (most of a group commit's time
   // went into compiling them again for every row); nullptr when `sql` does not compile.
   sqlite3_stmt* Prepared(const char* sql);
+  // Runs `sql`; a single statement (no ';') is kept compiled, as Prepared() keeps it.
   Result<void> Execute(const char* sql);
   // Commits the caller's transaction, or rolls it back when that fails.
   Result<void> Commit();
