@@ -49,7 +49,8 @@ class JobSupervisor {
     Kind kind = Kind::kHeld;
     int64_t job = 0;
     // kSupervised and kEnded: a pipe's read end that reaches end of file once exit.json holds
-    // the job's end (at once for kEnded). Whoever waits for the job watches it.
+    // the job's end (at once for kEnded). For kSupervised the exit record's text comes through
+    // it first, before exit.json is written. Whoever waits for the job watches it.
     UniqueFd ended;
   };
   // Errors name the run directory's file that could not be created, locked or read.

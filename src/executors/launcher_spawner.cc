@@ -306,6 +306,10 @@ void ReapEnded(std::vector<pid_t>& launchers) {
   for (int signal = 1; signal < NSIG; ++signal) {
     if (signal != SIGKILL && signal != SIGSTOP) ::signal(signal, SIG_DFL);
   }
+  // A job's exit record goes into a pipe whose reader, the engine, may have gone: that write
+  // must fail, not end the spawner and every job it supervises. The jobs get their signals'
+  // defaults back (ChildProcess), so they do not inherit this.
+  ::signal(SIGPIPE, SIG_IGN);
   const sigset_t signals = SpawnerSignals();
   ::sigprocmask(SIG_SETMASK, &signals, nullptr);
   // Out of the engine's session and group, so that what is sent to those (a terminal's

@@ -3,6 +3,7 @@
 #include "executors/child_process.h"
 #include "executors/run_directory.h"
 #include "executors/testing/scratch_directory.h"
+#include "executors/testing/scripted_spawner.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +13,6 @@
 #include <signal.h>
 #include <string>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,9 +28,18 @@ using testing::ReadFile;
 using testing::ReadySignal;
 using testing::ScratchDirectory;
 
-bool HasExited(int pidfd, int timeout_milliseconds) {
-  pollfd ended{.fd = pidfd, .events = POLLIN, .revents = 0};
-  return ::poll(&ended, 1, timeout_milliseconds) == 1;
+// Whether what `ended` watches has ended within the timeout: a forked launcher's pidfd is
+// readable then; a supervised job's pipe reaches its end, once exit.json is written, after the
+// record's text that the spawner sends first (kept in `sent`).
+bool HasEnded(int ended, int timeout_milliseconds, std::string* sent = nullptr) {
+  for (;;) {
+    pollfd readable{.fd = ended, .events = POLLIN, .revents = 0};
+    if (::poll(&readable, 1, timeout_milliseconds) != 1) return false;
+    char buffer[4096];
+    const ssize_t got = ::read(ended, buffer, sizeof buffer);
+    if (got <= 0) return true;
+    if (sent != nullptr) sent->append(buffer, static_cast<size_t>(got));
+  }
 }
 
 bool IsGone(pid_t pid) { return ::kill(pid, 0) == -1 && errno == ESRCH; }
@@ -62,10 +71,13 @@ TEST_F(LauncherSpawnerTest, SupervisesTheJobOutsideOurSessionAndRecordsItsEnd) {
   EXPECT_EQ(launched->start_time, ProcessStartTime((*spawner)->pid()));
   EXPECT_NE(launched->supervised_job, 0);
   EXPECT_NE(::getsid(launched->pid), ::getsid(0));
-  ASSERT_TRUE(HasExited(launched->pidfd.get(), 60'000));
+  std::string sent;
+  ASSERT_TRUE(HasEnded(launched->pidfd.get(), 60'000, &sent));
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->exit_status, 3);
+  // The waiter was sent the record it then finds in the file.
+  EXPECT_EQ(sent, ReadFile(scratch_ / "exit.json"));
   EXPECT_EQ(ReadFile(scratch_ / "log"), "hello\n");
 }
 
@@ -79,9 +91,9 @@ TEST_F(LauncherSpawnerTest, StopSignalsReachTheSupervisedJobThroughTheSpawner) {
   ready.WaitForLine();
   // A plain signal names no job: the spawner takes no stop signal of its own.
   ASSERT_EQ(::kill((*spawner)->pid(), SIGTERM), 0);
-  EXPECT_FALSE(HasExited(launched->pidfd.get(), 200));
+  EXPECT_FALSE(HasEnded(launched->pidfd.get(), 200));
   ASSERT_TRUE((*spawner)->SignalJob(launched->supervised_job, SIGTERM));
-  ASSERT_TRUE(HasExited(launched->pidfd.get(), 60'000));
+  ASSERT_TRUE(HasEnded(launched->pidfd.get(), 60'000));
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->end_request, EndRequest::kStop);
@@ -95,7 +107,7 @@ TEST_F(LauncherSpawnerTest, EndsASupervisedJobThatRunsPastItsMaximumRuntime) {
   options.max_runtime = std::chrono::seconds(1);
   auto launched = (*spawner)->Spawn(options);
   ASSERT_TRUE(launched) << launched.error().ToString();
-  ASSERT_TRUE(HasExited(launched->pidfd.get(), 60'000));
+  ASSERT_TRUE(HasEnded(launched->pidfd.get(), 60'000));
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->end_request, EndRequest::kTimeout);
@@ -115,8 +127,8 @@ TEST_F(LauncherSpawnerTest, ALaunchIntoARunDirectoryItAlreadyRunsJoinsThatRun) {
   auto second = (*spawner)->Spawn(Shell("echo run >> " + (scratch_ / "runs").string()));
   ASSERT_TRUE(second) << second.error().ToString();
   EXPECT_EQ(second->supervised_job, 0);
-  ASSERT_TRUE(HasExited(second->pidfd.get(), 60'000));
-  ASSERT_TRUE(HasExited(first->pidfd.get(), 60'000));
+  ASSERT_TRUE(HasEnded(second->pidfd.get(), 60'000));
+  ASSERT_TRUE(HasEnded(first->pidfd.get(), 60'000));
   EXPECT_EQ(ReadFile(scratch_ / "runs"), "run\n");
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
@@ -129,13 +141,13 @@ TEST_F(LauncherSpawnerTest, ALaunchIntoARunThatEndedReportsItWithoutRunningItAga
   const std::string script = "echo run >> " + (scratch_ / "runs").string() + "; exit 3";
   auto first = (*spawner)->Spawn(Shell(script));
   ASSERT_TRUE(first) << first.error().ToString();
-  ASSERT_TRUE(HasExited(first->pidfd.get(), 60'000));
+  ASSERT_TRUE(HasEnded(first->pidfd.get(), 60'000));
   auto again = (*spawner)->Spawn(Shell(script));
   ASSERT_TRUE(again) << again.error().ToString();
   // Nothing watches it: the descriptor is at its end already, and the record is the first run's.
   EXPECT_EQ(again->pid, 0);
   EXPECT_EQ(again->supervised_job, 0);
-  EXPECT_TRUE(HasExited(again->pidfd.get(), 0));
+  EXPECT_TRUE(HasEnded(again->pidfd.get(), 0));
   EXPECT_EQ(ReadFile(scratch_ / "runs"), "run\n");
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
@@ -174,12 +186,12 @@ TEST_F(LauncherSpawnerTest, AJobOutlivesAKilledEngineAndTheSpawnerStaysToRecordI
   const auto launcher = OpenPidfd(pids[1]);
   ASSERT_TRUE(launcher) << "the spawner died with its engine";
   ready.WaitForLine();
-  EXPECT_FALSE(HasExited(launcher.get(), 0));
+  EXPECT_FALSE(HasEnded(launcher.get(), 0));
   {
     std::ofstream go(ready.path().string() + "-go");
     go << "go\n";
   }
-  ASSERT_TRUE(HasExited(launcher.get(), 60'000));
+  ASSERT_TRUE(HasEnded(launcher.get(), 60'000));
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->exit_status, 4);
@@ -205,31 +217,11 @@ TEST_F(LauncherSpawnerTest, RecordsWhyAJobCouldNotStart) {
   options.log_file = scratch_ / "missing" / "log";
   auto launched = (*spawner)->Spawn(options);
   ASSERT_TRUE(launched) << launched.error().ToString();
-  ASSERT_TRUE(HasExited(launched->pidfd.get(), 60'000));
+  ASSERT_TRUE(HasEnded(launched->pidfd.get(), 60'000));
   auto record = ReadExitRecord(scratch_.path());
   ASSERT_TRUE(record && *record);
   EXPECT_EQ((*record)->launch_error, "log file \"" + options.log_file.string() +
                                          "\": cannot open: No such file or directory");
-}
-
-// A spawner that answers the first launch request as `answer` (Python statements over `s`,
-// the socket, and `message(fields)`, which frames a reply) says, then exits.
-std::filesystem::path BrokenSpawner(const ScratchDirectory& scratch, const std::string& answer) {
-  const std::filesystem::path program = scratch / "broken-spawner";
-  std::ofstream(program) << R"(#!/usr/bin/env python3
-import socket, struct, sys
-s = socket.socket(fileno=int(sys.argv[2]))
-def field(text):
-    data = text.encode()
-    return struct.pack("=I", len(data)) + data
-def message(fields):
-    body = b"".join(field(f) for f in fields)
-    return struct.pack("=I", len(body)) + body
-(length,) = struct.unpack("=I", s.recv(4, socket.MSG_WAITALL))
-s.recv(length, socket.MSG_WAITALL)
-)" << answer << "\n";
-  ::chmod(program.c_str(), 0755);
-  return program;
 }
 
 TEST_F(LauncherSpawnerTest, ABrokenReplyIsAnErrorThatSaysSoNotACrash) {
@@ -251,7 +243,7 @@ TEST_F(LauncherSpawnerTest, ABrokenReplyIsAnErrorThatSaysSoNotACrash) {
   };
   for (const Case& broken : cases) {
     SCOPED_TRACE(broken.answer);
-    auto spawner = LauncherSpawner::Start(BrokenSpawner(scratch_, broken.answer));
+    auto spawner = LauncherSpawner::Start(testing::ScriptedSpawner(scratch_, broken.answer));
     ASSERT_TRUE(spawner) << spawner.error().ToString();
     auto launched = (*spawner)->Spawn(Shell("exit 0"));
     ASSERT_FALSE(launched);

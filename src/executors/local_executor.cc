@@ -256,6 +256,9 @@ struct LocalExecutor::Job {
   // An adopted supervised job: an inotify descriptor on its run directory.
   UniqueFd record_watch;
   std::optional<EventLoop::WatchId> record_watch_id;
+  // What came through the pipe of a job the executor's spawner supervises: its exit record,
+  // sent before exit.json is written.
+  std::string sent_record;
 
   // Readable once the launcher has ended; -1 when no launcher runs (the launch failed, or the
   // job had ended before it was adopted).
@@ -449,11 +452,55 @@ void LocalExecutor::OnRecordNotified(JobId id) {
   Complete(id, ResultOf(job, "ended"));
 }
 
+namespace {
+
+enum class PipeRead { kRecord, kEnded, kWaiting };
+
+// Takes what the supervising spawner sent through the job's pipe into `sent`, without waiting:
+// kRecord once a whole record (a line) is there, kEnded at the pipe's end without one (exit.json
+// then says how the job ended, or that nothing did), kWaiting otherwise.
+PipeRead TakeSentRecord(int pipe, std::string& sent) {
+  for (;;) {
+    pollfd readable{.fd = pipe, .events = POLLIN, .revents = 0};
+    const int ready = ::poll(&readable, 1, 0);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready != 1) return PipeRead::kWaiting;
+    char buffer[4096];
+    const ssize_t got = ::read(pipe, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return PipeRead::kEnded;
+    sent.append(buffer, static_cast<size_t>(got));
+    if (sent.back() == '\n') return PipeRead::kRecord;
+  }
+}
+
+}  // namespace
+
 void LocalExecutor::OnExitNotified(JobId id) {
   auto found = jobs_.find(id);
   if (found == jobs_.end()) return;
   Job& job = *found->second;
   job.exit_watch.reset();
+  if (job.supervised_job != 0 && !job.launcher && !job.is_adopted) {
+    switch (TakeSentRecord(job.launcher_pidfd.get(), job.sent_record)) {
+      case PipeRead::kRecord:
+        if (auto record = ParseExitRecord(job.sent_record, job.record.run_directory)) {
+          JobResult result = ResultFrom(*record);
+          result.started = job.started;
+          Complete(id, std::move(result));
+          return;
+        }
+        // Not a record after all: exit.json, written before the pipe ends, is the word.
+        job.sent_record.clear();
+        WatchExit(id, job);
+        return;
+      case PipeRead::kWaiting:
+        WatchExit(id, job);
+        return;
+      case PipeRead::kEnded:
+        break;
+    }
+  }
   std::string how = "ended";
   if (job.launcher) {
     std::optional<ProcessExit> exit = job.launcher->TryReap();

@@ -4,6 +4,7 @@
 #include "executors/child_process.h"
 #include "executors/launcher_spawner.h"
 #include "executors/testing/scratch_directory.h"
+#include "executors/testing/scripted_spawner.h"
 
 #include <gtest/gtest.h>
 
@@ -138,6 +139,27 @@ TEST_F(LocalExecutorTest, ReportsTheExitStatusAndTimesFromItsClock) {
   EXPECT_EQ(result.started, launched_at);
   EXPECT_EQ(result.ended, launched_at + seconds(5));
   EXPECT_EQ(executor.running_jobs(), 0u);
+}
+
+// The spawner sends a job's exit record through the job's pipe before it writes exit.json; the
+// executor goes on with the record it was sent. This spawner never writes the file, and keeps the
+// pipe open until it is shut down.
+TEST_F(LocalExecutorTest, TakesTheExitRecordTheSpawnerSendsBeforeExitJsonIsWritten) {
+  Result<std::unique_ptr<LauncherSpawner>> scripted =
+      LauncherSpawner::Start(testing::ScriptedSpawner(scratch_, R"(
+ended, ending = os.pipe()
+socket.send_fds(s, [message(["job", str(os.getpid()), "1", "", ""])], [ended])
+os.write(ending, b'{"end_request":"none","ended_ms":2000,"exit_status":3,"grace_period_ms":0,'
+                 b'"max_runtime_s":0,"signal":0,"started_ms":1000,"was_killed":false}\n')
+s.recv(1))"));
+  ASSERT_TRUE(scripted) << scripted.error().ToString();
+  LocalExecutor executor(loop_, {.spawner = scripted->get()});
+  const size_t job = Launch(executor, Shell("exit 0"));
+  RunLoop();
+  const JobResult result = OnlyResult(job);
+  EXPECT_EQ(result.outcome, Outcome::kExited);
+  EXPECT_EQ(result.exit_status, 3);
+  EXPECT_FALSE(std::filesystem::exists(scratch_ / "run-0" / "exit.json"));
 }
 
 TEST_F(LocalExecutorTest, StartsTheLauncherProgramOnceTheSpawnerIsGone) {

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 
 namespace sluice {
@@ -79,6 +80,15 @@ Result<std::optional<LauncherRecord>> ReadLauncherRecord(
 Result<void> WriteExitRecord(const std::filesystem::path& run_directory, const ExitRecord& record,
                              Durability durability = Durability::kMachineCrash);
 Result<std::optional<ExitRecord>> ReadExitRecord(const std::filesystem::path& run_directory);
+// The exit record as exit.json holds it (one line of JSON), so that a supervisor can hand the
+// same text to whoever waits for the job before the file is written.
+std::string ExitRecordText(const ExitRecord& record);
+Result<void> WriteExitRecordText(const std::filesystem::path& run_directory,
+                                 const std::string& text,
+                                 Durability durability = Durability::kMachineCrash);
+// Reads a record sent as ExitRecordText made it; errors name `run_directory`'s exit.json.
+Result<ExitRecord> ParseExitRecord(std::string_view text,
+                                   const std::filesystem::path& run_directory);
 
 // When the process `pid` started, in clock ticks since boot (field 22 of /proc/<pid>/stat);
 // nothing when there is no such process. With the pid, it names one process for good: a pid
