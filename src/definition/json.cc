@@ -8,9 +8,16 @@
 namespace sluice {
 namespace {
 
+// Runs of characters that need no escape are appended whole: a character at a time, writing a
+// step's records and config files spent most of its time here.
 void WriteString(const std::string& text, std::string& out) {
   out += '"';
-  for (char c : text) {
+  size_t plain = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text, plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -33,16 +40,14 @@ void WriteString(const std::string& text, std::string& out) {
       case '\f':
         out += "\\f";
         break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(c));
-          out += buffer;
-        } else {
-          out += c;
-        }
+      default: {
+        char buffer[8];
+        std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+        out += buffer;
+      }
     }
   }
+  out.append(text, plain);
   out += '"';
 }
 

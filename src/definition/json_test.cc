@@ -151,6 +151,16 @@ TEST(Json, EscapesStringsAndPrettyPrints) {
       "{\n  \"text\": \"line\\n\\\"quoted\\\"\\u0001\",\n  \"list\": [\n    1,\n    2.5\n  ]\n}");
 }
 
+TEST(Json, EscapesEveryCharacterThatNeedsItWhereverItStands) {
+  const std::string text =
+      "\x1f"
+      "a\\b\tc\rd\be\ff plain \"\"\x7f\n";
+  EXPECT_EQ(WriteJson(Value(text)), "\"\\u001fa\\\\b\\tc\\rd\\be\\ff plain \\\"\\\"\x7f\\n\"");
+  EXPECT_EQ(WriteJson(Value("")), "\"\"");
+  EXPECT_EQ(WriteJson(Value("no escapes at all")), "\"no escapes at all\"");
+  EXPECT_EQ(*ParseJson(WriteJson(Value(text))), Value(text));
+}
+
 TEST(Json, FloatsReadBackExactly) {
   for (double number : {0.1, 1.0, 1e300, -2.5e-10, 123456789.125}) {
     Value written = *ParseJson(WriteJson(Value(number)));
