@@ -28,9 +28,11 @@ struct StoreImage {
 const StoreImage& EmptyStoreImage();
 
 // Writes the empty store at `file` unless something is there already. The file appears whole or
-// not at all (written beside it, then linked into place), so a concurrent opener never reads a
-// partial store. `sync` makes it durable before it appears. True when this call placed it, false
-// when another process's store was there first.
+// not at all (written into a file with no name, O_TMPFILE, then linked into place; where the
+// file system has no such files, written beside it under a name of its own), so a concurrent
+// opener never reads a partial store, and a process killed meanwhile leaves nothing behind. `sync`
+// makes it durable before it appears. True when this call placed it, false when another process's
+// store was there first.
 Result<bool> CreateFromEmptyStoreImage(const std::filesystem::path& file, bool sync);
 
 }  // namespace sluice
