@@ -95,9 +95,16 @@ void JobSupervisor::AppendWatched(std::vector<pollfd>& watched) const {
   }
 }
 
-void JobSupervisor::Tend() {
-  for (auto found = jobs_.begin(); found != jobs_.end();) {
+void JobSupervisor::Tend(std::span<const pollfd> watched) {
+  // No job starts between AppendWatched and this, so the entries are the jobs in map order. A
+  // job not reported now is asked at a later wake-up: an exited job's pidfd stays readable.
+  size_t index = 0;
+  for (auto found = jobs_.begin(); found != jobs_.end(); ++index) {
     const auto next = std::next(found);
+    if (index >= watched.size() || watched[index].revents == 0) {
+      found = next;
+      continue;
+    }
     if (std::optional<ProcessExit> exit = found->second->process->TryReap()) {
       found->second->record.exit_status = exit->exit_status;
       found->second->record.signal = exit->signal;

@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <poll.h>
+#include <span>
 #include <sys/signalfd.h>
 #include <sys/types.h>
 #include <vector>
@@ -58,8 +59,11 @@ class JobSupervisor {
 
   // The descriptors to wait on, one per running job, appended to `watched`.
   void AppendWatched(std::vector<pollfd>& watched) const;
-  // After a wait: records the jobs that ended, and carries out the deadlines that passed.
-  void Tend();
+  // After a wait on them: records the jobs whose descriptor was ready (`watched`, what
+  // AppendWatched appended, in that order, with the wait's revents), and carries out the
+  // deadlines that passed. Only those jobs are asked, so a wake-up costs nothing per job still
+  // running.
+  void Tend(std::span<const pollfd> watched);
   // A signal read from the spawner's signalfd.
   void Take(const signalfd_siginfo& signal);
   // Until the next deadline (a maximum runtime, the end of a grace period); -1 for none.

@@ -334,6 +334,7 @@ void ReapEnded(std::vector<pid_t>& launchers) {
     std::vector<pollfd> watched = {
         {.fd = is_engine_connected ? socket : -1, .events = POLLIN, .revents = 0},
         {.fd = signal_inbox.get(), .events = POLLIN, .revents = 0}};
+    constexpr size_t kFirstJob = 2;
     supervisor.AppendWatched(watched);
     if (::poll(watched.data(), watched.size(), supervisor.MillisecondsToNextDeadline()) < 0 &&
         errno != EINTR) {
@@ -346,7 +347,7 @@ void ReapEnded(std::vector<pid_t>& launchers) {
       }
     }
     ReapEnded(launchers);
-    supervisor.Tend();
+    supervisor.Tend(std::span<const pollfd>(watched).subspan(kFirstJob));
     if (!is_engine_connected || watched[0].revents == 0) continue;
     std::optional<std::string> request = ReceiveMessage(socket);
     if (request) {
