@@ -59,9 +59,10 @@ StepResult InvokeUrl(const StepContext& context, const FunctionTarget& target,
   auto response = HttpPost(target.url, WriteJson(event), {"Content-Type: application/json"},
                            std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
   if (!response) {
+    // With the Timeout it ran under, which a request that timed out ran out of.
     return FunctionFailure(
-        function_arn, "POST " + target.url + " failed within " + std::to_string(timeout.count()) +
-                          " s (the step's Timeout): " + response.error().message);
+        function_arn, "POST " + target.url + " failed: " + response.error().message +
+                          " (the step's Timeout is " + std::to_string(timeout.count()) + " s)");
   }
   if (response->status < 200 || response->status >= 300) {
     return FunctionFailure(function_arn, "POST " + target.url + " answered HTTP " +

@@ -36,13 +36,15 @@ TEST_F(LambdaCli, AProgramWithoutItsHttpModuleFailsAUrlFunctionSayingWhereTheMod
   EXPECT_EQ(result.exit_code, 1) << result.standard_error;
   EXPECT_NE(result.standard_error.find(
                 "L: Lambda function arn:aws:lambda:us-east-1:000000000000:function:remote: POST "
-                "http://127.0.0.1:9/invoke failed"),
+                "http://127.0.0.1:9/invoke failed: cannot load the HTTP module"),
             std::string::npos)
       << result.standard_error;
   EXPECT_NE(result.standard_error.find("cannot load the HTTP module, which sends HTTP(S) requests "
                                        "(it belongs beside the program): " +
                                        (bin / "sluice-http.so").string()),
             std::string::npos)
+      << result.standard_error;
+  EXPECT_NE(result.standard_error.find("(the step's Timeout is 120 s)"), std::string::npos)
       << result.standard_error;
 }
 
