@@ -33,15 +33,9 @@ using tcp = asio::ip::tcp;
 
 std::string NewRequestId() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(36, '-');
-  uint64_t bits = generator();
-  for (size_t i = 0, digits = 0; i < id.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
-    if (digits++ == 16) bits = generator();
-    id[i] = kHex[bits & 15];
-    bits >>= 4;
-  }
+  const uint64_t draws[2] = {generator(), generator()};
+  std::string id = LowerHex(std::string_view(reinterpret_cast<const char*>(draws), sizeof draws));
+  for (const size_t dash : {8, 13, 18, 23}) id.insert(dash, 1, '-');
   return id;
 }
 
