@@ -120,7 +120,9 @@ int HostExecutions(const HostOptions& options, const BeginExecutions& begin) {
   engine_options.base_environment = JobEnvironment(engine_options.region);
   engine_options.is_cache_disabled = options.is_cache_disabled;
   if (options.isolation == "bwrap") {
-    if (auto usable = CheckBubblewrap(kDefaultBubblewrapPath); usable) {
+    if (auto usable =
+            CheckBubblewrapRemembered(kDefaultBubblewrapPath, BubblewrapVerdictPath(state));
+        usable) {
       engine_options.isolation = Isolation::kBubblewrap;
     } else {
       std::cerr << "sluice: running steps without isolation (" << usable.error().message

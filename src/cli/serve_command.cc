@@ -154,7 +154,9 @@ int RunServe(const ServeOptions& options) {
   engine_options.base_environment = JobEnvironment(engine_options.region);
   engine_options.is_cache_disabled = options.host.is_cache_disabled;
   if (options.host.isolation == "bwrap") {
-    if (auto usable = CheckBubblewrap(kDefaultBubblewrapPath); usable) {
+    if (auto usable =
+            CheckBubblewrapRemembered(kDefaultBubblewrapPath, BubblewrapVerdictPath(state));
+        usable) {
       engine_options.isolation = Isolation::kBubblewrap;
     } else {
       std::cerr << "sluice: running steps without isolation (" << usable.error().message << ")\n";

@@ -1,7 +1,8 @@
 // Where a Sluice installation keeps its state: one directory (`--state-dir`, else $SLUICE_HOME,
 // else ./.sluice) holding the metadata store (sluice.db), the local object store (objects/),
-// execution work directories and logs (executions/), created resources (resources/) and the
-// optional image runtime map (runtimes.json).
+// execution work directories and logs (executions/), created resources (resources/), the
+// optional image runtime map (runtimes.json) and whether bubblewrap worked since the last boot
+// (bubblewrap-usable).
 #pragma once
 
 #include "base/result.h"
@@ -18,6 +19,9 @@ inline std::filesystem::path DatabasePath(const std::filesystem::path& state) {
 }
 inline std::filesystem::path ObjectsPath(const std::filesystem::path& state) {
   return state / "objects";
+}
+inline std::filesystem::path BubblewrapVerdictPath(const std::filesystem::path& state) {
+  return state / "bubblewrap-usable";
 }
 
 Result<void> EnsureStateDir(const std::filesystem::path& state);

@@ -2,6 +2,7 @@
 
 #include "base/text.h"
 #include "executors/child_process.h"
+#include "executors/run_directory.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -225,6 +226,49 @@ Result<void> CheckBubblewrap(const std::filesystem::path& bubblewrap_path) {
     }
   }
   std::filesystem::remove_all(scratch, error);
+  return verdict;
+}
+
+namespace {
+
+// What a passed probe held for: the boot, the user, the bwrap binary itself, and the settings
+// that allow or forbid the namespaces it makes. Empty when bwrap cannot be looked at.
+std::string VerdictKey(const std::filesystem::path& bubblewrap_path) {
+  struct stat binary {};
+  if (::stat(bubblewrap_path.c_str(), &binary) != 0) return "";
+  std::string key = "boot " + FirstLines("/proc/sys/kernel/random/boot_id", 100) + "\n";
+  key += "uid " + std::to_string(::getuid()) + "\n";
+  key += "bwrap " + bubblewrap_path.string() + " " + std::to_string(binary.st_dev) + " " +
+         std::to_string(binary.st_ino) + " " + std::to_string(binary.st_size) + " " +
+         std::to_string(binary.st_mtim.tv_sec) + "." + std::to_string(binary.st_mtim.tv_nsec) +
+         "\n";
+  for (const char* setting :
+       {"/proc/sys/user/max_user_namespaces", "/proc/sys/kernel/unprivileged_userns_clone",
+        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"}) {
+    std::error_code error;
+    const std::string value =
+        std::filesystem::exists(setting, error) ? FirstLines(setting, 100) : "absent";
+    key += std::string(setting) + " " + value + "\n";
+  }
+  return key;
+}
+
+}  // namespace
+
+Result<void> CheckBubblewrapRemembered(const std::filesystem::path& bubblewrap_path,
+                                       const std::filesystem::path& verdict_file) {
+  const std::string key = VerdictKey(bubblewrap_path);
+  if (!key.empty()) {
+    std::ifstream remembered(verdict_file);
+    const std::string text(std::istreambuf_iterator<char>(remembered), {});
+    if (text == key) return {};
+  }
+  Result<void> verdict = CheckBubblewrap(bubblewrap_path);
+  if (verdict && !key.empty()) {
+    // Not remembering only costs the next run a probe.
+    (void)WriteFileAtomically(verdict_file.parent_path(), verdict_file.filename().string(), key,
+                              Durability::kProcessCrash);
+  }
   return verdict;
 }
 

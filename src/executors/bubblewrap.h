@@ -42,6 +42,13 @@ Result<void> CheckSandboxedJob(const JobSpec& spec);
 // Blocks for a few milliseconds; creates and removes a scratch directory under /tmp.
 Result<void> CheckBubblewrap(const std::filesystem::path& bubblewrap_path);
 
+// CheckBubblewrap, skipped when `verdict_file` says that this bwrap worked since the machine
+// last booted, for this user, under the same user-namespace settings; a run that passes writes
+// it. Each `sluice run` asks, and the probe is a whole sandbox set up and torn down: remembering
+// takes it off the start of every run but the first. A failure is never remembered.
+Result<void> CheckBubblewrapRemembered(const std::filesystem::path& bubblewrap_path,
+                                       const std::filesystem::path& verdict_file);
+
 // CheckBubblewrap(kDefaultBubblewrapPath), run once per process and remembered.
 bool IsBubblewrapUsable();
 

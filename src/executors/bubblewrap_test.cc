@@ -153,5 +153,53 @@ TEST(CheckBubblewrap, ReallyRunsAJob) {
             "bubblewrap \"/bin/false\": a trivial sandboxed run failed (exit status 1)");
 }
 
+// A stand-in for bwrap that counts its runs and, unless told to fail, writes the probe's answer
+// where the real one's /opt/ml bind would put it; and the verdict file beside it.
+class CheckBubblewrapRemembered : public ::testing::Test {
+ protected:
+  std::filesystem::path Bubblewrap(bool is_working) const {
+    const std::filesystem::path program = scratch_ / "bwrap";
+    WriteExecutable(program, "#!/bin/sh\necho run >> " + (scratch_ / "runs").string() + "\n" +
+                                 (is_working ? "" : "exit 1\n") +
+                                 "while [ $# -gt 0 ]; do\n"
+                                 "  if [ \"$1\" = --bind ] && [ \"$3\" = /opt/ml ]; then\n"
+                                 "    echo usable > \"$2/probe\"; fi\n"
+                                 "  shift\n"
+                                 "done\n");
+    return program;
+  }
+  size_t Runs() const {
+    const std::string runs = testing::ReadFile(scratch_ / "runs");
+    return static_cast<size_t>(std::count(runs.begin(), runs.end(), '\n'));
+  }
+  Result<void> Check(const std::filesystem::path& bwrap) const {
+    return sluice::CheckBubblewrapRemembered(bwrap, verdict_);
+  }
+
+  ScratchDirectory scratch_;
+  std::filesystem::path verdict_ = scratch_ / "bubblewrap-usable";
+};
+
+TEST_F(CheckBubblewrapRemembered, ProbesOnceThenTrustsTheVerdictUntilBwrapChanges) {
+  const std::filesystem::path bwrap = Bubblewrap(true);
+  ASSERT_TRUE(Check(bwrap));
+  ASSERT_TRUE(Check(bwrap));
+  EXPECT_EQ(Runs(), 1u);
+  EXPECT_NE(testing::ReadFile(verdict_).find("bwrap " + bwrap.string()), std::string::npos);
+  // Another bwrap (an upgrade, say) is probed again.
+  std::filesystem::last_write_time(bwrap,
+                                   std::filesystem::last_write_time(bwrap) - std::chrono::hours(1));
+  ASSERT_TRUE(Check(bwrap));
+  EXPECT_EQ(Runs(), 2u);
+}
+
+TEST_F(CheckBubblewrapRemembered, NeverRemembersAFailure) {
+  const std::filesystem::path bwrap = Bubblewrap(false);
+  EXPECT_FALSE(Check(bwrap));
+  EXPECT_FALSE(Check(bwrap));
+  EXPECT_EQ(Runs(), 2u);
+  EXPECT_FALSE(std::filesystem::exists(verdict_));
+}
+
 }  // namespace
 }  // namespace sluice
