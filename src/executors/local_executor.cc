@@ -485,9 +485,7 @@ void LocalExecutor::OnExitNotified(JobId id) {
     switch (TakeSentRecord(job.launcher_pidfd.get(), job.sent_record)) {
       case PipeRead::kRecord:
         if (auto record = ParseExitRecord(job.sent_record, job.record.run_directory)) {
-          JobResult result = ResultFrom(*record);
-          result.started = job.started;
-          Complete(id, std::move(result));
+          Complete(id, ResultOf(job, "ended", std::move(*record)));
           return;
         }
         // Not a record after all: exit.json, written before the pipe ends, is the word.
@@ -528,8 +526,10 @@ void LocalExecutor::Complete(JobId id, JobResult result) {
   job->on_done(std::move(result));
 }
 
-JobResult LocalExecutor::ResultOf(const Job& job, const std::string& how_launcher_ended) const {
-  auto ended = ReadExitRecord(job.record.run_directory);
+JobResult LocalExecutor::ResultOf(const Job& job, const std::string& how_launcher_ended,
+                                  std::optional<ExitRecord> sent) const {
+  auto ended = sent ? Result<std::optional<ExitRecord>>(std::move(sent))
+                    : ReadExitRecord(job.record.run_directory);
   JobResult result;
   if (!ended) {
     result = LaunchFailure("the job's exit record cannot be read: " + ended.error().ToString());

@@ -24,10 +24,12 @@
 #include "base/event_loop.h"
 #include "executors/bubblewrap.h"
 #include "executors/executor.h"
+#include "executors/run_directory.h"
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace sluice {
@@ -79,8 +81,10 @@ class LocalExecutor final : public Executor {
   void WatchRecord(JobId id, Job& job);
   void OnRecordNotified(JobId id);
   void Complete(JobId id, JobResult result);
-  // Once the job's launcher has ended: how the job did, from the launcher's exit record.
-  JobResult ResultOf(const Job& job, const std::string& how_launcher_ended) const;
+  // Once the job's launcher has ended: how the job did, from the launcher's exit record (the one
+  // `sent` through the job's pipe, else exit.json).
+  JobResult ResultOf(const Job& job, const std::string& how_launcher_ended,
+                     std::optional<ExitRecord> sent = std::nullopt) const;
 
   EventLoop& loop_;
   LocalExecutorOptions options_;

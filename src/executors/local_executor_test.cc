@@ -94,6 +94,19 @@ class LocalExecutorTest : public ::testing::Test {
     return results_[index].empty() ? JobResult{} : results_[index].front();
   }
 
+  // One job launched through a spawner that answers as `answer` scripts it
+  // (testing::ScriptedSpawner), run to its end.
+  JobResult RunUnderScriptedSpawner(const std::string& answer) {
+    Result<std::unique_ptr<LauncherSpawner>> scripted =
+        LauncherSpawner::Start(testing::ScriptedSpawner(scratch_, answer));
+    EXPECT_TRUE(scripted) << scripted.error().ToString();
+    if (!scripted) return JobResult{};
+    LocalExecutor executor(loop_, {.spawner = scripted->get()});
+    const size_t job = Launch(executor, Shell("exit 0"));
+    RunLoop();
+    return OnlyResult(job);
+  }
+
   // Runs the loop until the process behind `pidfd` has exited.
   void WaitForExit(int pidfd) {
     loop_.WatchReadable(pidfd, [this] { loop_.Stop(); });
@@ -145,21 +158,34 @@ TEST_F(LocalExecutorTest, ReportsTheExitStatusAndTimesFromItsClock) {
 // executor goes on with the record it was sent. This spawner never writes the file, and keeps the
 // pipe open until it is shut down.
 TEST_F(LocalExecutorTest, TakesTheExitRecordTheSpawnerSendsBeforeExitJsonIsWritten) {
-  Result<std::unique_ptr<LauncherSpawner>> scripted =
-      LauncherSpawner::Start(testing::ScriptedSpawner(scratch_, R"(
+  const JobResult result = RunUnderScriptedSpawner(R"(
 ended, ending = os.pipe()
 socket.send_fds(s, [message(["job", str(os.getpid()), "1", "", ""])], [ended])
 os.write(ending, b'{"end_request":"none","ended_ms":2000,"exit_status":3,"grace_period_ms":0,'
                  b'"max_runtime_s":0,"signal":0,"started_ms":1000,"was_killed":false}\n')
-s.recv(1))"));
-  ASSERT_TRUE(scripted) << scripted.error().ToString();
-  LocalExecutor executor(loop_, {.spawner = scripted->get()});
-  const size_t job = Launch(executor, Shell("exit 0"));
-  RunLoop();
-  const JobResult result = OnlyResult(job);
+s.recv(1))");
   EXPECT_EQ(result.outcome, Outcome::kExited);
   EXPECT_EQ(result.exit_status, 3);
   EXPECT_FALSE(std::filesystem::exists(scratch_ / "run-0" / "exit.json"));
+}
+
+// Text through the pipe that is no exit record leaves the word to exit.json, which the spawner
+// writes before the pipe ends.
+TEST_F(LocalExecutorTest, TakesExitJsonWhenWhatThePipeBroughtIsNoRecord) {
+  const JobResult result = RunUnderScriptedSpawner(R"(
+(size,) = struct.unpack("=I", request[:4])
+run_directory = request[4:4 + size].decode()
+os.makedirs(run_directory, exist_ok=True)
+ended, ending = os.pipe()
+socket.send_fds(s, [message(["job", str(os.getpid()), "1", "", ""])], [ended])
+os.write(ending, b"not a record\n")
+with open(os.path.join(run_directory, "exit.json"), "w") as record:
+    record.write('{"end_request":"none","ended_ms":2000,"exit_status":5,"grace_period_ms":0,'
+                 '"max_runtime_s":0,"signal":0,"started_ms":1000,"was_killed":false}\n')
+os.close(ending)
+s.recv(1))");
+  EXPECT_EQ(result.outcome, Outcome::kExited) << result.message;
+  EXPECT_EQ(result.exit_status, 5);
 }
 
 TEST_F(LocalExecutorTest, StartsTheLauncherProgramOnceTheSpawnerIsGone) {

@@ -46,27 +46,32 @@ Result<void> SyncDirectory(const std::filesystem::path& directory) {
   return {};
 }
 
+// The rest of `fd`, with read(2): an ifstream's set-up costs several times the read of a record
+// this small, and its filebuf throws on a failed read. Nothing when a read fails (errno says why).
+std::optional<std::string> ReadRest(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return std::nullopt;
+    if (got == 0) return text;
+    text.append(buffer, static_cast<size_t>(got));
+  }
+}
+
 // Nothing when the file does not exist, or when it is empty and `is_empty_none`.
 Result<std::optional<Json>> ReadJsonFile(const std::filesystem::path& file,
                                          bool is_empty_none = false) {
-  // Plain reads: an ifstream's set-up cost several times the read of a record this small, and
-  // the engine reads one each time a job ends.
   const UniqueFd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in) {
     if (errno == ENOENT) return std::optional<Json>();
     return FileError(file, "cannot open", errno);
   }
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t count = ::read(in.get(), buffer, sizeof buffer);
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) return FileError(file, "cannot read", errno);
-    if (count == 0) break;
-    text.append(buffer, static_cast<size_t>(count));
-  }
-  if (text.empty() && is_empty_none) return std::optional<Json>();
-  Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const std::optional<std::string> text = ReadRest(in.get());
+  if (!text) return FileError(file, "cannot read", errno);
+  if (text->empty() && is_empty_none) return std::optional<Json>();
+  Json json = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
     return MakeError(ErrorCode::kIo, Quote(file.string()), "not a JSON object");
   }
@@ -279,22 +284,13 @@ Result<ExitRecord> ParseExitRecord(std::string_view text,
 }
 
 std::optional<int64_t> ProcessStartTime(pid_t pid) {
-  // Read with read(2), not a stream: the process may end and be reaped between the open and the
-  // read, which then fails with ESRCH, and libstdc++'s filebuf throws on a failed read.
-  const int fd = open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buffer[1024];
-  for (;;) {
-    const ssize_t got = read(fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      close(fd);
-      if (got < 0) return std::nullopt;
-      break;
-    }
-    text.append(buffer, static_cast<size_t>(got));
-  }
+  // The process may end and be reaped between the open and the read, which then fails (ESRCH).
+  const UniqueFd file(
+      open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) return std::nullopt;
+  const std::optional<std::string> contents = ReadRest(file.get());
+  if (!contents) return std::nullopt;
+  const std::string& text = *contents;
   // The command name (field 2) is in parentheses and may itself hold spaces and parentheses,
   // so the fields are counted from the last ')'.
   const size_t name_end = text.rfind(')');
